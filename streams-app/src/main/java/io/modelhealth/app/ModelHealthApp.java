@@ -1,0 +1,142 @@
+package io.modelhealth.app;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.ConfigLoader;
+import io.modelhealth.kafka.TopicAdmin;
+import io.modelhealth.kafka.TopicReport;
+import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.topology.AppTopics;
+import io.modelhealth.topology.HealthTopology;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The monitor as a running process: checks the topics, builds the topology
+ * ({@link HealthTopology#build}) and runs it in Kafka Streams with exactly-once processing.
+ * {@code run} and {@code demo} both start it through {@link #start}.
+ */
+public final class ModelHealthApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelHealthApp.class);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final AppConfig config;
+    private final String configVersion;
+    private final KafkaStreams streams;
+    private final HealthMetrics metrics;
+
+    private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, HealthMetrics metrics) {
+        this.config = config;
+        this.configVersion = configVersion;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Checks the topics against the spec (a missing or misconfigured topic fails with what to run),
+     * then starts Kafka Streams. Returns at once; use {@link #awaitRunning} to wait.
+     */
+    public static ModelHealthApp start(AppConfig config, HealthMetrics metrics, Map<String, String> streamsOverrides) {
+        String version = ConfigLoader.configVersion(config);
+        int partitions = checkTopics(config);
+        Topology topology = HealthTopology.build(config, version, partitions, metrics);
+        Properties props = StreamsSettings.from(config);
+        props.putAll(streamsOverrides);
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        streams.setUncaughtExceptionHandler(e -> {
+            // Input can't cause this (bad records are dead-lettered); a broker or bug can. With exactly-once
+            // a new thread resumes from the last commit, so nothing is lost or doubled.
+            log.error("stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> log.info("kafka streams {} -> {}", before, now));
+        log.info("starting model-health (config {}, {} input partitions, application.id {})", version, partitions,
+                props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        streams.start();
+        return new ModelHealthApp(config, version, streams, metrics);
+    }
+
+    /** Verifies every topic; returns the partition count of the calls topic. */
+    static int checkTopics(AppConfig config) {
+        String bootstrap = config.kafka().get("bootstrap.servers");
+        Map<String, String> clientProps = config.kafka();
+        try (TopicAdmin admin = TopicAdmin.connect(bootstrap, clientProps, ADMIN_TIMEOUT)) {
+            TopicReport report = admin.check(AppTopics.specs(config.topics()));
+            List<String> problems = report.problems().stream()
+                    // More partitions than the spec is a legitimate scale-up; everything else is not.
+                    .filter(p -> !p.contains("cannot shrink"))
+                    .toList();
+            if (!problems.isEmpty()) {
+                throw new StartupException("the topics do not match the topic spec:\n  " + String.join("\n  ", problems)
+                        + "\nCreate missing topics with `model-health topics --bootstrap-servers " + bootstrap
+                        + "`; fix mismatched ones with kafka-configs / kafka-topics as each line says.");
+            }
+        } catch (TopicAdmin.TopicAdminException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        try (Admin admin = Admin.create(p)) {
+            TopicDescription d = admin.describeTopics(List.of(config.topics().calls())).allTopicNames()
+                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(config.topics().calls());
+            return d.partitions().size();
+        } catch (Exception e) {
+            throw new StartupException("cannot describe topic " + config.topics().calls() + " at " + bootstrap + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits until Kafka Streams is RUNNING; throws if it fails or the timeout passes. */
+    public void awaitRunning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                throw new StartupException("kafka streams stopped while starting: " + streams.state());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StartupException("kafka streams not RUNNING after " + timeout.toSeconds() + " s (state "
+                        + streams.state() + "); is the cluster reachable?");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while starting");
+            }
+        }
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public AppConfig config() {
+        return config;
+    }
+
+    public String configVersion() {
+        return configVersion;
+    }
+
+    public HealthMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        // Long enough for a clean close: commit, flush the state stores, leave the group.
+        streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
+    }
+}

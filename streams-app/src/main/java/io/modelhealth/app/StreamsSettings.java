@@ -1,0 +1,29 @@
+package io.modelhealth.app;
+
+import io.modelhealth.config.AppConfig;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Kafka Streams properties: every {@code kafka.*} key of the config as given (security included),
+ * on top of the defaults this app needs. A user-set key always wins.
+ */
+public final class StreamsSettings {
+
+    private StreamsSettings() {
+    }
+
+    public static Properties from(AppConfig config) {
+        Properties p = new Properties();
+        // Decisions must be neither lost nor duplicated across crashes: transactions for state + outputs.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // A warm copy of every route's state on another instance: a failover resumes in seconds, not after a restore.
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(config.topics().replicationFactor()));
+        // The HTTP port doubles as the interactive-query endpoint: any instance answers for every route.
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + config.http().port());
+        p.put(StreamsConfig.consumerPrefix("max.poll.records"), "2000");
+        p.putAll(config.kafka());
+        return p;
+    }
+}

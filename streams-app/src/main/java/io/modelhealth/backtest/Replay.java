@@ -1,0 +1,139 @@
+package io.modelhealth.backtest;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.topology.AppTopics;
+import io.modelhealth.topology.HealthTopology;
+import io.modelhealth.topology.Topic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * The real topology ({@link HealthTopology#build}) driven without a broker, by Kafka Streams'
+ * {@link TopologyTestDriver}: the engine of {@code backtest} and of the topology tests.
+ *
+ * <p>Time: each input record is piped with its event time as the Kafka timestamp, and the wall
+ * clock is first advanced to that event time in steps of {@code windows.punctuate-interval}, so
+ * the punctuator sees a silent route exactly as it would live. Same input ⇒ same output.
+ */
+public final class Replay implements AutoCloseable {
+
+    /** One output record in the order it was produced. {@code value} is the typed record (null for a tombstone). */
+    public record Output(String topic, Object key, long timestamp, Object value) {
+    }
+
+    private final AppTopics topics;
+    private final TopologyTestDriver driver;
+    private final TestInputTopic<byte[], byte[]> calls;
+    private final TestInputTopic<byte[], byte[]> overrides;
+    private final List<java.util.Map.Entry<String, TestOutputTopic<?, ?>>> outputs = new ArrayList<>();
+    private final long stepMs;
+    private final Path stateDir;
+    private long wallClock;
+
+    public Replay(AppConfig config, String configVersion, Instant start, HealthMetrics metrics) {
+        this.topics = AppTopics.from(config.topics());
+        this.stepMs = config.windows().punctuateInterval().toMillis();
+        try {
+            this.stateDir = Files.createTempDirectory("model-health-replay");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a state directory", e);
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.kafka().get("application.id"));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        this.wallClock = start.toEpochMilli();
+        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, metrics), props, start);
+        this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        for (Topic<?, ?> t : List.of(topics.windows(), topics.anomalies(), topics.state(), topics.reroutes(), topics.alerts(),
+                topics.deadLetters())) {
+            outputs.add(java.util.Map.entry(t.name(), output(t)));
+        }
+    }
+
+    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> t) {
+        return driver.createOutputTopic(t.name(), t.keySerde().deserializer(), t.valueSerde().deserializer());
+    }
+
+    public AppTopics topics() {
+        return topics;
+    }
+
+    /** Pipes one {@code llm.calls} record at its event time and returns what it caused. */
+    public List<Output> call(byte[] key, byte[] value, long timestamp) {
+        advanceTo(timestamp);
+        calls.pipeInput(new TestRecord<>(key, value, null, timestamp));
+        return drain();
+    }
+
+    /** Pipes one {@code model.health.overrides} record (null value: a tombstone). */
+    public List<Output> override(byte[] key, byte[] value, long timestamp) {
+        advanceTo(timestamp);
+        overrides.pipeInput(new TestRecord<>(key, value, null, timestamp));
+        return drain();
+    }
+
+    /** Lets wall-clock time pass with no input (silent routes, expiries) and returns what it caused. */
+    public List<Output> advance(Duration d) {
+        advanceTo(wallClock + d.toMillis());
+        return drain();
+    }
+
+    public long wallClock() {
+        return wallClock;
+    }
+
+    private void advanceTo(long t) {
+        while (wallClock + stepMs <= t) {
+            wallClock += stepMs;
+            driver.advanceWallClockTime(Duration.ofMillis(stepMs));
+        }
+        if (t > wallClock) {
+            driver.advanceWallClockTime(Duration.ofMillis(t - wallClock));
+            wallClock = t;
+        }
+    }
+
+    /** Everything produced since the last call, topic by topic in a fixed order. */
+    public List<Output> drain() {
+        List<Output> out = new ArrayList<>();
+        for (var t : outputs) {
+            drainTopic(t.getKey(), t.getValue(), out);
+        }
+        out.sort(java.util.Comparator.comparingLong(Output::timestamp));
+        return out;
+    }
+
+    private static <K, V> void drainTopic(String name, TestOutputTopic<K, V> t, List<Output> out) {
+        for (TestRecord<K, V> r : t.readRecordsToList()) {
+            out.add(new Output(name, r.key(), r.timestamp(), r.value()));
+        }
+    }
+
+    public TopologyTestDriver driver() {
+        return driver;
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        try (var files = Files.walk(stateDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // best effort: a temp dir
+        }
+    }
+}

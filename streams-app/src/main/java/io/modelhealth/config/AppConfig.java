@@ -1,0 +1,483 @@
+package io.modelhealth.config;
+
+import io.modelhealth.schemas.OutcomeClass;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration, immutable, parsed once at start-up by {@link ConfigLoader}: defaults in
+ * code ({@link #defaults()}), then the YAML file, then {@code MODEL_HEALTH_*} environment variables,
+ * then command-line flags. YAML keys are the kebab-case form of the component names.
+ * {@link #validate()} fails with a {@link ConfigException} naming the key.
+ */
+public record AppConfig(
+        Map<String, String> kafka,
+        Http http,
+        Topics topics,
+        Telemetry telemetry,
+        Classes classes,
+        Windows windows,
+        Detection detection,
+        Anomaly anomaly,
+        Reroute reroute,
+        Alerts alerts,
+        Map<String, Route> routes) {
+
+    public AppConfig {
+        kafka = Map.copyOf(kafka);
+        routes = routes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+
+    /** HTTP server for /metrics, the API and the status page. */
+    public record Http(int port) {
+    }
+
+    /** Topic names, and the partitions / replication {@code topics} creates them with (-1: broker default). */
+    public record Topics(
+            String calls,
+            String deadLetters,
+            String windows,
+            String anomalies,
+            String state,
+            String alerts,
+            String reroutes,
+            String overrides,
+            int partitions,
+            int replicationFactor) {
+    }
+
+    /**
+     * Input handling.
+     *
+     * @param routeIncludesRegion route id is {@code provider/model@region} instead of {@code provider/model}
+     * @param maxRecordBytes      larger input records are dead-lettered as too_large
+     * @param maxFutureSkew       event times further than this ahead of the record's Kafka timestamp are capped (and counted)
+     * @param dedupWindow         how long an event_id is remembered to drop duplicates (0 disables)
+     */
+    public record Telemetry(boolean routeIncludesRegion, int maxRecordBytes, Duration maxFutureSkew, Duration dedupWindow) {
+    }
+
+    /**
+     * The outcome-class rule table: the first rule whose conditions all hold decides. A rule with
+     * {@code error-types} matches the call's {@code error_type} (case-insensitive); with {@code status}
+     * it matches the status code (single codes or ranges such as {@code 500-599}).
+     *
+     * @param rules        ordered rules
+     * @param unknownError class of a call with an error type that no rule matches
+     */
+    public record Classes(List<ClassRule> rules, OutcomeClass unknownError) {
+    }
+
+    /** A rule may give only one of its conditions; the missing one is empty, not null. */
+    public record ClassRule(OutcomeClass outcome, List<String> errorTypes, List<String> status) {
+        public ClassRule {
+            errorTypes = errorTypes == null ? List.of() : List.copyOf(errorTypes);
+            status = status == null ? List.of() : List.copyOf(status);
+        }
+    }
+
+    /**
+     * Time buckets.
+     *
+     * @param bucket           bucket length; every rule window is a whole number of buckets
+     * @param grace            how late (event time) a call may arrive and still count
+     * @param punctuateInterval how often (wall clock) silent routes and expiries are evaluated
+     */
+    public record Windows(Duration bucket, Duration grace, Duration punctuateInterval) {
+    }
+
+    /**
+     * Detection rules. {@code min-errors}: no ratio rule fires on fewer errors than this in its
+     * window, so thin traffic never trips. {@code min-hold}: minimum time in a state before it may
+     * get better (getting worse is immediate); it grows with each repeated incident (flap damping).
+     */
+    public record Detection(
+            Availability availability,
+            RateLimit rateLimit,
+            PolicyBlock policyBlock,
+            Degraded degraded,
+            Recovery recovery,
+            int minErrors,
+            Duration minHold,
+            Duration idleAfter) {
+    }
+
+    /**
+     * Availability errors against an SLO, with the SRE workbook's multiwindow burn-rate rule: a pair
+     * fires when the error ratio is above {@code factor × (1 − slo)} in both its long and short window.
+     */
+    public record Availability(double slo, List<BurnRate> burnRates, int minCalls) {
+    }
+
+    public record BurnRate(Duration longWindow, Duration shortWindow, double factor) {
+    }
+
+    public record RateLimit(Duration window, double enterRatio, double exitRatio, int minCalls) {
+    }
+
+    /**
+     * Policy refusals are not transient: a short run of them from more than one tenant, or a large
+     * share in a short window, blocks the route at once.
+     */
+    public record PolicyBlock(
+            Duration window,
+            int minCalls,
+            double enterRatio,
+            int consecutive,
+            int minTenants,
+            Duration holdDown,
+            int probeSuccesses) {
+    }
+
+    public record Degraded(Duration window, double enterRatio, double exitRatio, int minCalls) {
+    }
+
+    /**
+     * Leaving UNAVAILABLE: after {@code detection.min-hold}, the errors in {@code window} (mostly
+     * probe traffic) must be under {@code exit-ratio} with at least {@code min-calls} calls.
+     */
+    public record Recovery(Duration window, double exitRatio, int minCalls) {
+    }
+
+    /** Anomaly windows against an EWMA baseline, scored in baseline deviations. */
+    public record Anomaly(
+            boolean enabled,
+            double alpha,
+            double openScore,
+            double closeScore,
+            int warmupBuckets,
+            int minCalls) {
+    }
+
+    /**
+     * Reroute commands.
+     *
+     * @param enabled        false: states and alerts only, never a command
+     * @param probeShare     share of a drained route's traffic kept on it as a probe
+     * @param ttl            commands expire after this unless refreshed (refreshed at half of it)
+     * @param restoreSteps   weights of the gradual restore, ending with 0
+     * @param stepInterval   healthy time at each step before the next
+     * @param panicThreshold no automated availability reroute while more than this share of active routes is unhealthy
+     * @param panicMinRoutes the panic guard needs at least this many active routes to engage
+     */
+    public record Reroute(
+            boolean enabled,
+            double probeShare,
+            Duration ttl,
+            List<Double> restoreSteps,
+            Duration stepInterval,
+            double panicThreshold,
+            int panicMinRoutes) {
+    }
+
+    /**
+     * Alerts.
+     *
+     * @param runbookBaseUrl   runbook_url annotation = this + '#' + alert name (lowercase)
+     * @param statusPageUrl    generatorURL base, e.g. http://model-health:8080 (optional)
+     * @param providerShare    a provider-wide alert fires when more than this share of a provider's active routes is unhealthy
+     * @param providerMinRoutes and at least this many of its routes are unhealthy
+     * @param alertmanagerUrl  optional Alertmanager base URL; alerts are posted to /api/v2/alerts
+     * @param resendInterval   firing alerts are re-posted to Alertmanager this often
+     */
+    public record Alerts(
+            String runbookBaseUrl,
+            String statusPageUrl,
+            double providerShare,
+            int providerMinRoutes,
+            String alertmanagerUrl,
+            Duration resendInterval) {
+    }
+
+    /** Per-route settings. */
+    public record Route(List<String> fallbacks) {
+        public Route {
+            fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+        }
+    }
+
+    /** The fallback chain of a route (empty when none is configured). */
+    public List<String> fallbacksOf(String route) {
+        Route r = routes.get(route);
+        return r == null ? List.of() : r.fallbacks();
+    }
+
+    public static AppConfig defaults() {
+        Map<String, String> kafka = new LinkedHashMap<>();
+        kafka.put("bootstrap.servers", "localhost:9092");
+        kafka.put("application.id", "model-health");
+        return new AppConfig(
+                kafka,
+                new Http(8080),
+                new Topics("llm.calls", "llm.calls.dlq", "model.health.windows", "model.health.anomalies",
+                        "model.health.state", "model.health.alerts", "model.reroute.commands",
+                        "model.health.overrides", 6, -1),
+                new Telemetry(false, 64 * 1024, Duration.ofMinutes(1), Duration.ofMinutes(10)),
+                new Classes(defaultClassRules(), OutcomeClass.AVAILABILITY),
+                new Windows(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                new Detection(
+                        new Availability(0.99, List.of(
+                                new BurnRate(Duration.ofMinutes(1), Duration.ofSeconds(10), 14.4),
+                                new BurnRate(Duration.ofMinutes(5), Duration.ofMinutes(1), 6.0)), 30),
+                        new RateLimit(Duration.ofSeconds(30), 0.5, 0.1, 20),
+                        new PolicyBlock(Duration.ofSeconds(30), 5, 0.5, 3, 2, Duration.ofMinutes(10), 20),
+                        new Degraded(Duration.ofMinutes(1), 0.05, 0.02, 20),
+                        new Recovery(Duration.ofSeconds(30), 0.02, 5),
+                        3,
+                        Duration.ofSeconds(30),
+                        Duration.ofMinutes(2)),
+                new Anomaly(true, 0.1, 4.0, 2.0, 12, 10),
+                new Reroute(true, 0.01, Duration.ofHours(1), List.of(0.5, 0.2, 0.0), Duration.ofSeconds(30), 0.5, 3),
+                new Alerts("https://github.com/model-health/model-health/blob/main/docs/runbook.md", null,
+                        0.5, 2, null, Duration.ofMinutes(1)),
+                Map.of());
+    }
+
+    static List<ClassRule> defaultClassRules() {
+        List<ClassRule> r = new ArrayList<>();
+        // Error types first: they say more than the status (a 200 stream can end in overloaded_error,
+        // a 404 is a policy block only with model_not_found).
+        r.add(new ClassRule(OutcomeClass.POLICY_BLOCK, List.of("model_not_found", "model_not_available",
+                "access_revoked", "export_controlled", "deprecated_model", "permission_error", "forbidden"), List.of()));
+        r.add(new ClassRule(OutcomeClass.CONTENT_FILTER, List.of("content_filter", "content_policy_violation",
+                "refusal", "safety"), List.of()));
+        r.add(new ClassRule(OutcomeClass.RATE_LIMIT, List.of("rate_limit_error", "rate_limited",
+                "too_many_requests", "throttling_exception"), List.of()));
+        r.add(new ClassRule(OutcomeClass.AVAILABILITY, List.of("timeout", "connection_error", "overloaded_error",
+                "api_error", "server_error", "service_unavailable", "internal_server_error"), List.of()));
+        r.add(new ClassRule(OutcomeClass.CLIENT, List.of("invalid_request_error", "authentication_error",
+                "bad_request", "request_too_large", "unprocessable_entity", "not_found_error"), List.of()));
+        r.add(new ClassRule(OutcomeClass.POLICY_BLOCK, List.of(), List.of("403", "451")));
+        r.add(new ClassRule(OutcomeClass.RATE_LIMIT, List.of(), List.of("429")));
+        r.add(new ClassRule(OutcomeClass.AVAILABILITY, List.of(), List.of("0", "500-599")));
+        r.add(new ClassRule(OutcomeClass.CLIENT, List.of(), List.of("400-499")));
+        r.add(new ClassRule(OutcomeClass.SUCCESS, List.of(), List.of("100-399")));
+        return List.copyOf(r);
+    }
+
+    /** Checks every value; throws {@link ConfigException} naming the first bad key. */
+    public AppConfig validate() {
+        if (http.port() < 0 || http.port() > 65535) {
+            throw new ConfigException("http.port", "must be 0–65535, got " + http.port());
+        }
+        requireNonBlank("kafka.bootstrap.servers", kafka.get("bootstrap.servers"));
+        requireNonBlank("kafka.application.id", kafka.get("application.id"));
+        requireNonBlank("topics.calls", topics.calls());
+        requireNonBlank("topics.dead-letters", topics.deadLetters());
+        requireNonBlank("topics.windows", topics.windows());
+        requireNonBlank("topics.anomalies", topics.anomalies());
+        requireNonBlank("topics.state", topics.state());
+        requireNonBlank("topics.alerts", topics.alerts());
+        requireNonBlank("topics.reroutes", topics.reroutes());
+        requireNonBlank("topics.overrides", topics.overrides());
+        if (topics.partitions() < 1) {
+            throw new ConfigException("topics.partitions", "must be at least 1, got " + topics.partitions());
+        }
+        if (topics.replicationFactor() == 0 || topics.replicationFactor() < -1) {
+            throw new ConfigException("topics.replication-factor", "must be -1 (broker default) or at least 1");
+        }
+        if (telemetry.maxRecordBytes() < 256) {
+            throw new ConfigException("telemetry.max-record-bytes", "must be at least 256");
+        }
+        nonNegative("telemetry.max-future-skew", telemetry.maxFutureSkew());
+        nonNegative("telemetry.dedup-window", telemetry.dedupWindow());
+        for (int i = 0; i < classes.rules().size(); i++) {
+            ClassRule rule = classes.rules().get(i);
+            String key = "classes.rules[" + i + "]";
+            if (rule.outcome() == null) {
+                throw new ConfigException(key + ".outcome", "is required; one of " + outcomeNames());
+            }
+            if (rule.errorTypes().isEmpty() && rule.status().isEmpty()) {
+                throw new ConfigException(key, "needs error-types or status (a rule without conditions would match every call)");
+            }
+            for (String s : rule.status()) {
+                StatusRange.parse(key + ".status", s);
+            }
+        }
+        if (classes.unknownError() == null) {
+            throw new ConfigException("classes.unknown-error", "is required; one of " + outcomeNames());
+        }
+        positive("windows.bucket", windows.bucket());
+        nonNegative("windows.grace", windows.grace());
+        positive("windows.punctuate-interval", windows.punctuateInterval());
+        for (int i = 0; i < detection.availability().burnRates().size(); i++) {
+            BurnRate b = detection.availability().burnRates().get(i);
+            String key = "detection.availability.burn-rates[" + i + "]";
+            wholeBuckets(key + ".long-window", b.longWindow());
+            wholeBuckets(key + ".short-window", b.shortWindow());
+            if (b.shortWindow().compareTo(b.longWindow()) > 0) {
+                throw new ConfigException(key + ".short-window", "must not be longer than long-window");
+            }
+            if (b.factor() <= 0) {
+                throw new ConfigException(key + ".factor", "must be > 0");
+            }
+        }
+        double slo = detection.availability().slo();
+        if (!(slo > 0 && slo < 1)) {
+            throw new ConfigException("detection.availability.slo", "must be between 0 and 1 (exclusive), e.g. 0.99");
+        }
+        minCalls("detection.availability.min-calls", detection.availability().minCalls());
+        wholeBuckets("detection.rate-limit.window", detection.rateLimit().window());
+        ratio("detection.rate-limit.enter-ratio", detection.rateLimit().enterRatio());
+        ratio("detection.rate-limit.exit-ratio", detection.rateLimit().exitRatio());
+        below("detection.rate-limit.exit-ratio", detection.rateLimit().exitRatio(), detection.rateLimit().enterRatio());
+        minCalls("detection.rate-limit.min-calls", detection.rateLimit().minCalls());
+        PolicyBlock p = detection.policyBlock();
+        wholeBuckets("detection.policy-block.window", p.window());
+        minCalls("detection.policy-block.min-calls", p.minCalls());
+        ratio("detection.policy-block.enter-ratio", p.enterRatio());
+        if (p.consecutive() < 0) {
+            throw new ConfigException("detection.policy-block.consecutive", "must be >= 0 (0 disables the run rule)");
+        }
+        if (p.minTenants() < 1) {
+            throw new ConfigException("detection.policy-block.min-tenants", "must be at least 1");
+        }
+        nonNegative("detection.policy-block.hold-down", p.holdDown());
+        minCalls("detection.policy-block.probe-successes", p.probeSuccesses());
+        wholeBuckets("detection.degraded.window", detection.degraded().window());
+        ratio("detection.degraded.enter-ratio", detection.degraded().enterRatio());
+        ratio("detection.degraded.exit-ratio", detection.degraded().exitRatio());
+        below("detection.degraded.exit-ratio", detection.degraded().exitRatio(), detection.degraded().enterRatio());
+        minCalls("detection.degraded.min-calls", detection.degraded().minCalls());
+        wholeBuckets("detection.recovery.window", detection.recovery().window());
+        ratio("detection.recovery.exit-ratio", detection.recovery().exitRatio());
+        minCalls("detection.recovery.min-calls", detection.recovery().minCalls());
+        minCalls("detection.min-errors", detection.minErrors());
+        nonNegative("detection.min-hold", detection.minHold());
+        positive("detection.idle-after", detection.idleAfter());
+        ratio("anomaly.alpha", anomaly.alpha());
+        if (anomaly.alpha() == 0) {
+            throw new ConfigException("anomaly.alpha", "must be > 0");
+        }
+        if (anomaly.closeScore() <= 0 || anomaly.openScore() <= anomaly.closeScore()) {
+            throw new ConfigException("anomaly.open-score", "must be greater than anomaly.close-score, and both > 0");
+        }
+        if (anomaly.warmupBuckets() < 1) {
+            throw new ConfigException("anomaly.warmup-buckets", "must be at least 1");
+        }
+        minCalls("anomaly.min-calls", anomaly.minCalls());
+        ratio("reroute.probe-share", reroute.probeShare());
+        positive("reroute.ttl", reroute.ttl());
+        List<Double> steps = reroute.restoreSteps();
+        if (steps.isEmpty() || steps.get(steps.size() - 1) != 0.0) {
+            throw new ConfigException("reroute.restore-steps", "must be a non-empty list of weights ending with 0, e.g. [0.5, 0.2, 0]");
+        }
+        double previous = 1.0;
+        for (int i = 0; i < steps.size(); i++) {
+            double w = steps.get(i);
+            if (!(w >= 0 && w < previous)) {
+                throw new ConfigException("reroute.restore-steps[" + i + "]", "weights must decrease strictly from 1 towards 0, got " + steps);
+            }
+            previous = w;
+        }
+        nonNegative("reroute.step-interval", reroute.stepInterval());
+        ratio("reroute.panic-threshold", reroute.panicThreshold());
+        if (reroute.panicMinRoutes() < 1) {
+            throw new ConfigException("reroute.panic-min-routes", "must be at least 1");
+        }
+        ratio("alerts.provider-share", alerts.providerShare());
+        if (alerts.providerMinRoutes() < 1) {
+            throw new ConfigException("alerts.provider-min-routes", "must be at least 1");
+        }
+        positive("alerts.resend-interval", alerts.resendInterval());
+        if (alerts.alertmanagerUrl() != null && !alerts.alertmanagerUrl().matches("https?://.+")) {
+            throw new ConfigException("alerts.alertmanager-url", "must be an http(s) URL, got '" + alerts.alertmanagerUrl() + "'");
+        }
+        for (Map.Entry<String, Route> e : routes.entrySet()) {
+            String route = e.getKey();
+            String key = "routes." + route;
+            if (!route.matches("[^/\\s]+/[^\\s]+")) {
+                throw new ConfigException(key, "a route id is provider/model, e.g. anthropic/claude-fable-5");
+            }
+            List<String> chain = e.getValue().fallbacks();
+            for (int i = 0; i < chain.size(); i++) {
+                String f = chain.get(i);
+                if (f == null || !f.matches("[^/\\s]+/[^\\s]+")) {
+                    throw new ConfigException(key + ".fallbacks[" + i + "]", "'" + f + "' is not a route id (provider/model)");
+                }
+                if (f.equals(route)) {
+                    throw new ConfigException(key + ".fallbacks[" + i + "]", "a route cannot fall back to itself");
+                }
+                if (chain.indexOf(f) != i) {
+                    throw new ConfigException(key + ".fallbacks[" + i + "]", "'" + f + "' is listed twice");
+                }
+            }
+        }
+        return this;
+    }
+
+    /** The longest window any rule looks at: how much bucket history each route keeps. */
+    public Duration longestWindow() {
+        Duration max = windows.bucket();
+        for (BurnRate b : detection.availability().burnRates()) {
+            max = maxOf(max, b.longWindow());
+        }
+        max = maxOf(max, detection.rateLimit().window());
+        max = maxOf(max, detection.policyBlock().window());
+        max = maxOf(max, detection.degraded().window());
+        max = maxOf(max, detection.recovery().window());
+        return max;
+    }
+
+    private static Duration maxOf(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private void wholeBuckets(String key, Duration d) {
+        positive(key, d);
+        if (d.toMillis() % windows.bucket().toMillis() != 0) {
+            throw new ConfigException(key, "must be a whole number of buckets (windows.bucket = "
+                    + Durations.format(windows.bucket()) + "), got " + Durations.format(d));
+        }
+        if (d.toMillis() / windows.bucket().toMillis() > 720) {
+            throw new ConfigException(key, "is more than 720 buckets; raise windows.bucket");
+        }
+    }
+
+    private static String outcomeNames() {
+        List<String> names = new ArrayList<>();
+        for (OutcomeClass c : OutcomeClass.values()) {
+            names.add(c.wireName());
+        }
+        return String.join(", ", names);
+    }
+
+    private static void requireNonBlank(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, "is required");
+        }
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new ConfigException(key, "must be a positive duration (e.g. 10s)");
+        }
+    }
+
+    private static void nonNegative(String key, Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new ConfigException(key, "must be a duration >= 0 (e.g. 0s, 10s)");
+        }
+    }
+
+    private static void ratio(String key, double v) {
+        if (!(v >= 0 && v <= 1)) {
+            throw new ConfigException(key, "must be a ratio between 0 and 1, got " + v);
+        }
+    }
+
+    private static void below(String key, double exit, double enter) {
+        if (exit >= enter) {
+            throw new ConfigException(key, "must be below the enter ratio (" + enter + ") so that the state does not flap");
+        }
+    }
+
+    private static void minCalls(String key, int v) {
+        if (v < 1) {
+            throw new ConfigException(key, "must be at least 1, got " + v);
+        }
+    }
+}

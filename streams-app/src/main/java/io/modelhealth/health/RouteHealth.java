@@ -1,0 +1,879 @@
+package io.modelhealth.health;
+
+import io.modelhealth.alerts.AlertFactory;
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.Durations;
+import io.modelhealth.reroute.FallbackChooser;
+import io.modelhealth.reroute.FleetView;
+import io.modelhealth.reroute.PanicGuard;
+import io.modelhealth.schemas.Alert;
+import io.modelhealth.schemas.Anomaly;
+import io.modelhealth.schemas.Evidence;
+import io.modelhealth.schemas.HealthState;
+import io.modelhealth.schemas.HealthWindow;
+import io.modelhealth.schemas.LlmCall;
+import io.modelhealth.schemas.OutcomeClass;
+import io.modelhealth.schemas.RerouteAction;
+import io.modelhealth.schemas.RerouteCommand;
+import io.modelhealth.schemas.RouteOverride;
+import io.modelhealth.schemas.RouteStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The health engine for one route: calls and clock ticks in, decisions out. Plain Java, no Kafka.
+ *
+ * <pre>
+ *   onCall(state, call, class)  ─┐                       ┌─▶ window   (a time bucket closed)
+ *   onTick(state, now)          ─┼─▶ buckets · rules ·  ─┼─▶ anomaly  (open / close)
+ *   onOverride(state, override) ─┘   state machine ·     ├─▶ state    (a change of state, reroute or override)
+ *                                    reroute · alerts    ├─▶ command  (REROUTE / RESTORE, epoch + 1)
+ *                                                        └─▶ alert    (firing / resolved)
+ * </pre>
+ *
+ * Every decision is taken at an event time ({@code now}) and stamped with it, so replaying the
+ * same calls gives the same decisions at the same times. Rules (defaults in {@link AppConfig}):
+ * <ul>
+ *   <li>policy block: a run of consecutive policy refusals from several tenants, or a large share
+ *       of policy refusals in a short window ⇒ BLOCKED at once;</li>
+ *   <li>availability: the SRE workbook's multiwindow burn rate against the SLO ⇒ UNAVAILABLE;</li>
+ *   <li>rate limit: a large share of 429s ⇒ UNAVAILABLE;</li>
+ *   <li>degraded: errors above normal, or an error/latency anomaly ⇒ DEGRADED (warn, no reroute).</li>
+ * </ul>
+ * Getting worse is immediate; getting better needs a minimum hold (growing with repeated incidents),
+ * clean probe traffic, and a step-by-step restore. Windows never look behind the moment a route
+ * started to heal, so old errors cannot re-trigger it.
+ */
+public final class RouteHealth {
+
+    private static final OutcomeClass[] CLASSES = OutcomeClass.values();
+    private static final long EVAL_INTERVAL_MS = 1000;
+    private static final int MAX_FLAP_MULTIPLIER = 8;
+    private static final String[] ANOMALY_METRICS = {"error_ratio", "latency_p95_ms", "content_filter_ratio"};
+
+    private final AppConfig config;
+    private final String configVersion;
+    private final long bucketMs;
+    private final long graceMs;
+    private final int ringSize;
+    private final double availabilityBudget;
+    private final AlertFactory alerts;
+    private final PanicGuard panicGuard;
+
+    public RouteHealth(AppConfig config, String configVersion) {
+        this.config = config;
+        this.configVersion = configVersion;
+        this.bucketMs = config.windows().bucket().toMillis();
+        this.graceMs = config.windows().grace().toMillis();
+        long longest = config.longestWindow().toMillis();
+        this.ringSize = (int) (longest / bucketMs + (graceMs + bucketMs - 1) / bucketMs + 2);
+        this.availabilityBudget = 1.0 - config.detection().availability().slo();
+        this.alerts = new AlertFactory(config.alerts().runbookBaseUrl(), config.alerts().statusPageUrl());
+        this.panicGuard = new PanicGuard(config.reroute().panicThreshold(), config.reroute().panicMinRoutes());
+    }
+
+    public RouteState newState(String route, String provider, String model) {
+        return new RouteState(route, provider, model, ringSize);
+    }
+
+    /** Event time at which a silent route is evaluated, given the wall clock now. */
+    public static long estimatedEventTime(RouteState s, long wallNow) {
+        if (s.lastCallWall == Long.MIN_VALUE) {
+            return s.routeTime;
+        }
+        return Math.max(s.routeTime, s.lastCallAt + Math.max(0, wallNow - s.lastCallWall));
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /**
+     * One call. {@code ts} is its (capped) event time, {@code wallNow} the processing time.
+     * Returns false when the call was too late to count (its bucket had closed).
+     */
+    public boolean onCall(RouteState s, LlmCall call, OutcomeClass cls, long ts, long wallNow,
+                          FleetView fleet, HealthOutputs out) {
+        long now = Math.max(s.routeTime, ts);
+        if (s.since == Long.MIN_VALUE) {
+            s.since = ts;
+        }
+        closeBuckets(s, now, out);
+        s.routeTime = now;
+        RouteState.Bucket b = bucketFor(s, ts);
+        if (b == null) {
+            out.late(s.route);
+            return false;
+        }
+        b.counts[cls.ordinal()]++;
+        if (b.latency == null) {
+            b.latency = new int[LatencySketch.SIZE];
+        }
+        b.latency[LatencySketch.index(call.latencyMs())]++;
+        if (ts >= s.lastCallAt) {
+            s.lastCallAt = ts;
+            s.lastCallWall = wallNow;
+        }
+        if (s.state == HealthState.IDLE) {
+            resumeFromIdle(s, now);
+        }
+        trackRuns(s, call, cls, ts);
+        boolean due = cls.countsAgainstModel() || s.state != HealthState.HEALTHY
+                || s.lastEvaluatedAt == Long.MIN_VALUE || now - s.lastEvaluatedAt >= EVAL_INTERVAL_MS;
+        if (due) {
+            evaluate(s, now, fleet, out);
+        }
+        return true;
+    }
+
+    /** A clock tick: closes buckets of a silent route, notices silence, expiries and fleet changes. */
+    public void onTick(RouteState s, long now, FleetView fleet, HealthOutputs out) {
+        if (now < s.routeTime) {
+            now = s.routeTime;
+        }
+        closeBuckets(s, now, out);
+        s.routeTime = now;
+        if (s.state != HealthState.IDLE && s.lastCallAt != Long.MIN_VALUE
+                && now - s.lastCallAt >= config.detection().idleAfter().toMillis()) {
+            goIdle(s, now);
+        }
+        evaluate(s, now, fleet, out);
+    }
+
+    /** An operator override for this route (null clears it). It wins over automation until it expires. */
+    public void onOverride(RouteState s, RouteOverride override, long now, FleetView fleet, HealthOutputs out) {
+        now = Math.max(now, s.routeTime);
+        if (s.since == Long.MIN_VALUE) {
+            s.since = now;
+        }
+        s.override = override;
+        closeBuckets(s, now, out);
+        s.routeTime = now;
+        evaluate(s, now, fleet, out);
+    }
+
+    // ---------------------------------------------------------------- buckets and windows
+
+    private RouteState.Bucket bucketFor(RouteState s, long ts) {
+        long start = Math.floorDiv(ts, bucketMs) * bucketMs;
+        int slot = (int) Math.floorMod(start / bucketMs, (long) ringSize);
+        RouteState.Bucket b = s.ring[slot];
+        if (b == null || (b.start < start && (b.closed || b.start == Long.MIN_VALUE))) {
+            b = new RouteState.Bucket();
+            b.start = start;
+            s.ring[slot] = b;
+            return b;
+        }
+        if (b.start == start && !b.closed) {
+            return b;
+        }
+        return null;
+    }
+
+    private void closeBuckets(RouteState s, long now, HealthOutputs out) {
+        List<RouteState.Bucket> closing = null;
+        for (RouteState.Bucket b : s.ring) {
+            if (b != null && !b.closed && b.start + bucketMs + graceMs <= now) {
+                if (closing == null) {
+                    closing = new ArrayList<>(2);
+                }
+                closing.add(b);
+            }
+        }
+        if (closing == null) {
+            return;
+        }
+        closing.sort(Comparator.comparingLong(RouteState.Bucket::start));
+        for (RouteState.Bucket b : closing) {
+            LatencySketch sketch = new LatencySketch(b.latency == null ? new int[LatencySketch.SIZE] : b.latency);
+            Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
+            for (OutcomeClass c : CLASSES) {
+                byClass.put(c, (long) b.counts[c.ordinal()]);
+            }
+            long calls = b.calls();
+            long end = b.start + bucketMs;
+            out.window(new HealthWindow(s.route, s.provider, s.model, Instant.ofEpochMilli(b.start),
+                    Instant.ofEpochMilli(end), calls, byClass, nanToNull(sketch.quantile(0.5)),
+                    nanToNull(sketch.quantile(0.95)), nanToNull(sketch.quantile(0.99))), end + graceMs);
+            b.closed = true;
+            b.latency = null;
+            updateAnomalies(s, b, sketch, end + graceMs, out);
+        }
+    }
+
+    /** Calls per class in [max(now − window, floor), now], a partly covered bucket counting pro rata. */
+    WindowSum sum(RouteState s, long now, long windowMs) {
+        long lo = Math.max(now - windowMs, s.windowFloor);
+        double[] acc = new double[CLASSES.length];
+        for (RouteState.Bucket b : s.ring) {
+            if (b == null || b.start == Long.MIN_VALUE || b.start > now || b.start + bucketMs <= lo) {
+                continue;
+            }
+            double weight = b.start >= lo ? 1.0 : (double) (b.start + bucketMs - lo) / bucketMs;
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += b.counts[i] * weight;
+            }
+        }
+        return new WindowSum(lo, now, acc);
+    }
+
+    // ---------------------------------------------------------------- per-call bookkeeping
+
+    private void trackRuns(RouteState s, LlmCall call, OutcomeClass cls, long ts) {
+        if (cls == OutcomeClass.CLIENT) {
+            return;
+        }
+        if (cls == OutcomeClass.POLICY_BLOCK) {
+            if (s.policyRun == 0) {
+                s.policyRunStart = ts;
+            }
+            s.policyRun++;
+            String tenant = call.tenant() == null ? "" : call.tenant();
+            if (!s.policyRunTenants.contains(tenant) && s.policyRunTenants.size() < 8) {
+                s.policyRunTenants.add(tenant);
+            }
+        } else {
+            s.policyRun = 0;
+            s.policyRunTenants.clear();
+        }
+        if (cls.countsAgainstModel()) {
+            s.consecutiveGood = 0;
+            String signature = (call.statusCode() == null ? "" : call.statusCode() + " ")
+                    + (call.errorType() == null ? "" : call.errorType());
+            s.lastErrors.put(cls.wireName(), signature.trim());
+            if (s.badSince == Long.MIN_VALUE && (s.state == HealthState.HEALTHY || s.state == HealthState.DEGRADED)) {
+                s.badSince = ts;
+            }
+        } else {
+            s.consecutiveGood++;
+        }
+    }
+
+    // ---------------------------------------------------------------- the state machine
+
+    private record Verdict(HealthState state, String incidentClass, String reason, Evidence evidence) {
+    }
+
+    private void evaluate(RouteState s, long now, FleetView fleet, HealthOutputs out) {
+        s.lastEvaluatedAt = now;
+        if (s.override != null && s.override.until() != null && !s.override.until().isAfter(Instant.ofEpochMilli(now))) {
+            s.override = null;
+        }
+        Verdict v = decide(s, now);
+        if (s.override != null && s.override.pinState() != null) {
+            HealthState pin = s.override.pinState();
+            v = new Verdict(pin, pin.isUnhealthy() ? "override" : null,
+                    "pinned by override" + overrideSuffix(s.override), v == null ? s.evidence : v.evidence());
+        }
+        if (v != null && v.state() != s.state) {
+            transition(s, v, now, out);
+        }
+        reconcileReroute(s, now, fleet, out);
+        reconcileAlerts(s, now, out);
+        publishIfChanged(s, now, out);
+    }
+
+    private Verdict decide(RouteState s, long now) {
+        AppConfig.Detection d = config.detection();
+        long held = now - s.since;
+        switch (s.state) {
+            case HEALTHY, DEGRADED -> {
+                Verdict worse = entryVerdict(s, now);
+                if (worse != null) {
+                    return worse;
+                }
+                WindowSum w = sum(s, now, d.degraded().window().toMillis());
+                boolean anomaly = hasOpenErrorOrLatencyAnomaly(s);
+                boolean degradedNow = w.modelCalls() >= d.degraded().minCalls() && w.errors() >= d.minErrors()
+                        && w.errorRatio() >= d.degraded().enterRatio();
+                if (w.errors() == 0) {
+                    s.badSince = Long.MIN_VALUE;
+                }
+                if (s.state == HealthState.HEALTHY && (degradedNow || anomaly)) {
+                    Evidence e = evidence(degradedNow ? "degraded.error_ratio" : "anomaly", w, d.degraded().enterRatio(),
+                            w.errors());
+                    return new Verdict(HealthState.DEGRADED, null, degradedNow
+                            ? "errors " + pct(w.errorRatio()) + " of " + round(w.modelCalls()) + " calls in "
+                            + Durations.format(d.degraded().window()) + " (warning above " + pct(d.degraded().enterRatio()) + ")"
+                            : "anomaly open: " + openAnomalyNames(s), e);
+                }
+                boolean clear = w.modelCalls() < d.degraded().minCalls() || w.errorRatio() < d.degraded().exitRatio();
+                if (s.state == HealthState.DEGRADED && clear && !anomaly && held >= d.minHold().toMillis()) {
+                    return new Verdict(HealthState.HEALTHY, null, "errors back to normal ("
+                            + pct(w.errorRatio()) + " in " + Durations.format(d.degraded().window()) + ")",
+                            evidence("degraded.exit", w, d.degraded().exitRatio(), w.errors()));
+                }
+                return null;
+            }
+            case UNAVAILABLE -> {
+                Verdict policy = policyVerdict(s, now);
+                if (policy != null) {
+                    return policy;
+                }
+                long hold = d.minHold().toMillis() * Math.min(Math.max(1, flaps(s)), MAX_FLAP_MULTIPLIER);
+                if (held >= hold && probesClean(s, now, now - d.recovery().window().toMillis())) {
+                    WindowSum w = sum(s, now, d.recovery().window().toMillis());
+                    return new Verdict(HealthState.RECOVERING, s.incidentClass, "probe traffic clean for "
+                            + Durations.format(d.recovery().window()) + ": restoring step by step",
+                            evidence("recovery.probe", w, d.recovery().exitRatio(), w.errors()));
+                }
+                return null;
+            }
+            case BLOCKED -> {
+                if (held >= d.policyBlock().holdDown().toMillis() && s.consecutiveGood >= d.policyBlock().probeSuccesses()) {
+                    WindowSum w = sum(s, now, d.recovery().window().toMillis());
+                    return new Verdict(HealthState.RECOVERING, s.incidentClass, s.consecutiveGood
+                            + " consecutive probe calls succeeded after the hold-down: restoring step by step",
+                            evidence("policy_block.probe", w, 0, w.errors()));
+                }
+                return null;
+            }
+            case RECOVERING -> {
+                Verdict worse = entryVerdict(s, now);
+                if (worse != null) {
+                    return worse;
+                }
+                boolean stepDue = now - s.stepSince >= config.reroute().stepInterval().toMillis()
+                        && probesClean(s, now, s.stepSince);
+                boolean lastStep = s.rerouteTarget == null || s.restoreStep >= config.reroute().restoreSteps().size() - 1;
+                if (stepDue && lastStep) {
+                    WindowSum w = sum(s, now, d.recovery().window().toMillis());
+                    return new Verdict(HealthState.HEALTHY, null, "recovered: traffic fully restored",
+                            evidence("recovery.complete", w, d.recovery().exitRatio(), w.errors()));
+                }
+                if (stepDue) {
+                    s.restoreStep++;
+                    s.stepSince = now;
+                }
+                return null;
+            }
+            case IDLE -> {
+                return null;
+            }
+            default -> throw new IllegalStateException("unknown state " + s.state);
+        }
+    }
+
+    /** The rules that make a route worse, strongest first: policy block, availability, rate limit. */
+    private Verdict entryVerdict(RouteState s, long now) {
+        Verdict policy = policyVerdict(s, now);
+        if (policy != null) {
+            return policy;
+        }
+        AppConfig.Detection d = config.detection();
+        AppConfig.Availability a = d.availability();
+        for (AppConfig.BurnRate pair : a.burnRates()) {
+            double threshold = pair.factor() * availabilityBudget;
+            WindowSum lw = sum(s, now, pair.longWindow().toMillis());
+            WindowSum sw = sum(s, now, pair.shortWindow().toMillis());
+            if (lw.modelCalls() >= a.minCalls() && sw.modelCalls() >= a.minCalls()
+                    && lw.of(OutcomeClass.AVAILABILITY) >= d.minErrors()
+                    && lw.ratio(OutcomeClass.AVAILABILITY) >= threshold && sw.ratio(OutcomeClass.AVAILABILITY) >= threshold) {
+                String rule = "availability.burn_rate_" + Durations.format(pair.longWindow()) + "_" + Durations.format(pair.shortWindow());
+                return new Verdict(HealthState.UNAVAILABLE, OutcomeClass.AVAILABILITY.wireName(),
+                        "availability errors " + pct(lw.ratio(OutcomeClass.AVAILABILITY)) + " of "
+                                + round(lw.modelCalls()) + " calls in " + Durations.format(pair.longWindow())
+                                + " and " + pct(sw.ratio(OutcomeClass.AVAILABILITY)) + " in " + Durations.format(pair.shortWindow())
+                                + " (burn rate " + pair.factor() + "× of a " + pct(a.slo()) + " SLO: " + pct(threshold) + ")"
+                                + lastError(s, OutcomeClass.AVAILABILITY),
+                        evidence(rule, lw, threshold, lw.of(OutcomeClass.AVAILABILITY)));
+            }
+        }
+        AppConfig.RateLimit rl = d.rateLimit();
+        WindowSum w = sum(s, now, rl.window().toMillis());
+        if (w.modelCalls() >= rl.minCalls() && w.of(OutcomeClass.RATE_LIMIT) >= d.minErrors()
+                && w.ratio(OutcomeClass.RATE_LIMIT) >= rl.enterRatio()) {
+            return new Verdict(HealthState.UNAVAILABLE, OutcomeClass.RATE_LIMIT.wireName(),
+                    "rate limited: " + pct(w.ratio(OutcomeClass.RATE_LIMIT)) + " of " + round(w.modelCalls())
+                            + " calls in " + Durations.format(rl.window()) + " (threshold " + pct(rl.enterRatio()) + ")"
+                            + lastError(s, OutcomeClass.RATE_LIMIT),
+                    evidence("rate_limit.window", w, rl.enterRatio(), w.of(OutcomeClass.RATE_LIMIT)));
+        }
+        return null;
+    }
+
+    private Verdict policyVerdict(RouteState s, long now) {
+        AppConfig.PolicyBlock p = config.detection().policyBlock();
+        WindowSum w = sum(s, now, p.window().toMillis());
+        if (p.consecutive() > 0 && s.policyRun >= p.consecutive() && s.policyRunTenants.size() >= p.minTenants()) {
+            // Evidence of a run is the run itself: its calls, all refused; the threshold is the run length.
+            Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
+            for (OutcomeClass c : CLASSES) {
+                byClass.put(c, c == OutcomeClass.POLICY_BLOCK ? (long) s.policyRun : 0L);
+            }
+            Evidence e = new Evidence("policy_block.consecutive", Math.max(0, (now - s.policyRunStart) / 1000),
+                    Instant.ofEpochMilli(s.policyRunStart), Instant.ofEpochMilli(now), s.policyRun, s.policyRun, 1.0,
+                    p.consecutive(), byClass, configVersion);
+            return new Verdict(HealthState.BLOCKED, OutcomeClass.POLICY_BLOCK.wireName(),
+                    s.policyRun + " consecutive policy refusals from " + s.policyRunTenants.size() + " tenants"
+                            + lastError(s, OutcomeClass.POLICY_BLOCK), e);
+        }
+        if (w.modelCalls() >= p.minCalls() && w.ratio(OutcomeClass.POLICY_BLOCK) >= p.enterRatio()) {
+            return new Verdict(HealthState.BLOCKED, OutcomeClass.POLICY_BLOCK.wireName(),
+                    pct(w.ratio(OutcomeClass.POLICY_BLOCK)) + " of " + round(w.modelCalls()) + " calls in "
+                            + Durations.format(p.window()) + " were policy refusals" + lastError(s, OutcomeClass.POLICY_BLOCK),
+                    evidence("policy_block.window", w, p.enterRatio(), w.of(OutcomeClass.POLICY_BLOCK)));
+        }
+        return null;
+    }
+
+    /** The probe (or restored) traffic since {@code from} is clean: no more errors than the exit ratios allow. */
+    private boolean probesClean(RouteState s, long now, long from) {
+        AppConfig.Detection d = config.detection();
+        WindowSum w = sum(s, now, Math.max(bucketMs, now - from));
+        boolean enoughCalls = w.modelCalls() >= d.recovery().minCalls() || s.consecutiveGood >= d.recovery().minCalls();
+        return enoughCalls && s.consecutiveGood > 0
+                && w.ratio(OutcomeClass.AVAILABILITY) < d.recovery().exitRatio()
+                && w.ratio(OutcomeClass.RATE_LIMIT) < d.rateLimit().exitRatio()
+                && w.of(OutcomeClass.POLICY_BLOCK) == 0;
+    }
+
+    private void transition(RouteState s, Verdict v, long now, HealthOutputs out) {
+        HealthState from = s.state;
+        HealthState to = v.state();
+        s.previousState = from;
+        s.state = to;
+        s.since = now;
+        s.reason = v.reason();
+        if (v.evidence() != null) {
+            s.evidence = v.evidence();
+        }
+        if (to == HealthState.UNAVAILABLE || to == HealthState.BLOCKED) {
+            boolean newIncident = from == HealthState.HEALTHY || from == HealthState.DEGRADED || from == HealthState.IDLE;
+            if (newIncident) {
+                flapCount(s, now);
+            }
+            s.incidentClass = v.incidentClass();
+            if (s.badSince != Long.MIN_VALUE) {
+                out.detected(s.route, v.evidence() == null ? "override" : v.evidence().rule(), (now - s.badSince) / 1000.0);
+                s.badSince = Long.MIN_VALUE;
+            }
+            if (to == HealthState.BLOCKED) {
+                s.consecutiveGood = 0;
+            }
+            s.restoreStep = -1;
+        } else if (to == HealthState.RECOVERING) {
+            s.windowFloor = now;
+            s.restoreStep = 0;
+            s.stepSince = now;
+        } else if (to == HealthState.HEALTHY) {
+            if (from == HealthState.RECOVERING || from.isUnhealthy()) {
+                s.windowFloor = now;
+                s.lastHealthyAt = now;
+            }
+            s.incidentClass = null;
+            s.restoreStep = -1;
+        }
+    }
+
+    private int flaps(RouteState s) {
+        return s.flaps;
+    }
+
+    /** Flap damping: a new incident soon after the last one holds longer before recovering. */
+    private void flapCount(RouteState s, long now) {
+        long decay = 10 * Math.max(config.detection().minHold().toMillis(), bucketMs);
+        if (s.lastHealthyAt == Long.MIN_VALUE || now - s.lastHealthyAt > decay) {
+            s.flaps = 1;
+        } else {
+            s.flaps++;
+        }
+    }
+
+    private void goIdle(RouteState s, long now) {
+        s.resumeState = s.state == HealthState.DEGRADED ? HealthState.HEALTHY : s.state;
+        s.previousState = s.state;
+        s.state = HealthState.IDLE;
+        s.since = now;
+        s.reason = "no calls for " + Durations.format(config.detection().idleAfter())
+                + (s.rerouteTarget != null ? "; the reroute to " + s.rerouteTarget + " stays" : "");
+    }
+
+    private void resumeFromIdle(RouteState s, long now) {
+        s.previousState = HealthState.IDLE;
+        s.state = s.resumeState == null ? HealthState.HEALTHY : s.resumeState;
+        s.resumeState = null;
+        s.since = now;
+        s.windowFloor = now;
+        s.stepSince = now;
+        s.reason = "traffic resumed";
+    }
+
+    // ---------------------------------------------------------------- reroutes
+
+    private void reconcileReroute(RouteState s, long now, FleetView fleet, HealthOutputs out) {
+        s.noFallback = false;
+        s.panicHeld = false;
+        if (!config.reroute().enabled()) {
+            return;
+        }
+        RouteOverride ov = s.override;
+        double desired;
+        String reason;
+        boolean forced = ov != null && RouteOverride.FORCE.equals(ov.reroute());
+        boolean forbidden = ov != null && RouteOverride.FORBID.equals(ov.reroute());
+        if (forbidden) {
+            desired = 0;
+            reason = "override.forbid";
+        } else if (forced) {
+            desired = 1.0;
+            reason = "override.force";
+        } else {
+            switch (s.state) {
+                case UNAVAILABLE, BLOCKED -> {
+                    desired = 1.0;
+                    reason = (s.incidentClass == null ? "override" : s.incidentClass) + "."
+                            + (s.evidence == null ? "pinned" : lastSegment(s.evidence.rule()));
+                }
+                case RECOVERING -> {
+                    List<Double> steps = config.reroute().restoreSteps();
+                    desired = s.rerouteTarget == null ? 0 : steps.get(Math.min(Math.max(s.restoreStep, 0), steps.size() - 1));
+                    reason = "recovery.step_" + (s.restoreStep + 1);
+                }
+                case IDLE -> {
+                    return;
+                }
+                default -> {
+                    desired = 0;
+                    reason = s.rerouteTarget == null ? null : "recovered";
+                }
+            }
+        }
+        if (desired == 0) {
+            if (s.rerouteTarget != null) {
+                issue(s, RerouteAction.RESTORE, s.rerouteTarget, 0, reason, now, out);
+                s.rerouteTarget = null;
+                s.rerouteWeight = 0;
+            }
+            return;
+        }
+        String target;
+        if (forced && ov.target() != null) {
+            target = ov.target();
+        } else if (s.rerouteTarget != null && FallbackChooser.stillFit(s.rerouteTarget, fleet)) {
+            target = s.rerouteTarget;
+        } else {
+            target = FallbackChooser.choose(s.route, config.fallbacksOf(s.route), fleet);
+        }
+        if (target == null) {
+            // Nothing fit to take the traffic: keep what we have rather than thrash, and say so.
+            s.noFallback = s.rerouteTarget == null || !FallbackChooser.stillFit(s.rerouteTarget, fleet);
+            if (s.rerouteTarget != null) {
+                refreshIfDue(s, now, out);
+            }
+            return;
+        }
+        boolean availabilityCause = !forced && s.state == HealthState.UNAVAILABLE && s.rerouteTarget == null
+                && !"override".equals(s.incidentClass);
+        if (availabilityCause && panicGuard.engaged(s.route, fleet)) {
+            s.panicHeld = true;
+            return;
+        }
+        if (s.rerouteTarget == null || !target.equals(s.rerouteTarget) || desired != s.rerouteWeight) {
+            RerouteAction action = s.rerouteTarget != null && target.equals(s.rerouteTarget) && desired < s.rerouteWeight
+                    ? RerouteAction.RESTORE : RerouteAction.REROUTE;
+            s.rerouteTarget = target;
+            s.rerouteWeight = desired;
+            s.rerouteReason = reason;
+            issue(s, action, target, desired, reason, now, out);
+        } else {
+            refreshIfDue(s, now, out);
+        }
+    }
+
+    private void refreshIfDue(RouteState s, long now, HealthOutputs out) {
+        if (s.lastIssuedAt != Long.MIN_VALUE && now - s.lastIssuedAt >= config.reroute().ttl().toMillis() / 2) {
+            issue(s, RerouteAction.REROUTE, s.rerouteTarget, s.rerouteWeight, s.rerouteReason, now, out);
+        }
+    }
+
+    private void issue(RouteState s, RerouteAction action, String target, double weight, String reason, long now,
+                       HealthOutputs out) {
+        s.epoch++;
+        s.lastIssuedAt = now;
+        out.command(new RerouteCommand(s.route + "#" + s.epoch, s.route, action, target, weight,
+                config.reroute().probeShare(), reason, s.state, s.evidence, Instant.ofEpochMilli(now),
+                Instant.ofEpochMilli(now + config.reroute().ttl().toMillis()), s.epoch), now);
+    }
+
+    // ---------------------------------------------------------------- alerts
+
+    private void reconcileAlerts(RouteState s, long now, HealthOutputs out) {
+        Map<String, String[]> desired = new LinkedHashMap<>();
+        boolean inIncident = s.state.isUnhealthy() || (s.state == HealthState.IDLE && s.resumeState != null
+                && s.resumeState.isUnhealthy());
+        String where = s.rerouteTarget != null
+                ? "; traffic rerouted to " + s.rerouteTarget + (s.rerouteWeight < 1 ? " (" + pct(s.rerouteWeight) + ")" : "")
+                : s.noFallback ? "; no healthy fallback: traffic NOT moved"
+                : s.panicHeld ? "; reroute held by the panic guard" : "";
+        if (inIncident && OutcomeClass.POLICY_BLOCK.wireName().equals(s.incidentClass)) {
+            desired.put(AlertFactory.ROUTE_BLOCKED, new String[]{AlertFactory.PAGE,
+                    s.route + " BLOCKED: " + s.reason + where});
+        } else if (inIncident) {
+            desired.put(AlertFactory.ROUTE_UNAVAILABLE, new String[]{AlertFactory.PAGE,
+                    s.route + " UNAVAILABLE: " + s.reason + where});
+        }
+        if (s.state == HealthState.DEGRADED) {
+            desired.put(AlertFactory.ROUTE_DEGRADED, new String[]{AlertFactory.WARNING, s.route + " DEGRADED: " + s.reason});
+        }
+        if (s.noFallback && inIncident) {
+            desired.put(AlertFactory.ROUTE_NO_FALLBACK, new String[]{AlertFactory.PAGE, s.route + " is "
+                    + s.state + " and no route of its fallback chain " + config.fallbacksOf(s.route)
+                    + " is healthy: traffic was not moved"});
+        }
+        if (s.panicHeld) {
+            desired.put(AlertFactory.ROUTE_REROUTE_HELD, new String[]{AlertFactory.PAGE, s.route
+                    + " is UNAVAILABLE but the panic guard holds its reroute: more than "
+                    + pct(config.reroute().panicThreshold()) + " of active routes look unavailable at once"
+                    + " (network or telemetry fault?)"});
+        }
+        for (Iterator<Map.Entry<String, RouteState.OpenAlert>> it = s.openAlerts.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, RouteState.OpenAlert> e = it.next();
+            String name = e.getKey();
+            if (name.startsWith(AlertFactory.ROUTE_ANOMALY) || desired.containsKey(name)) {
+                continue;
+            }
+            RouteState.OpenAlert a = e.getValue();
+            out.alert(routeAlert(s, name, a, Map.of(), now), now);
+            it.remove();
+        }
+        boolean silenced = s.override != null && s.override.silenceAlerts();
+        for (Map.Entry<String, String[]> e : desired.entrySet()) {
+            if (s.openAlerts.containsKey(e.getKey()) || silenced) {
+                continue;
+            }
+            String summary = e.getValue()[1];
+            String description = describe(s);
+            RouteState.OpenAlert a = new RouteState.OpenAlert(
+                    AlertFactory.fingerprint(e.getKey(), s.route + "[]", now), now, e.getValue()[0], summary, description);
+            s.openAlerts.put(e.getKey(), a);
+            out.alert(routeAlert(s, e.getKey(), a, Map.of(), null), now);
+        }
+    }
+
+    private Alert routeAlert(RouteState s, String name, RouteState.OpenAlert a, Map<String, String> extra, Long endsAt) {
+        String alertname = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+        return alerts.routeAlert(alertname, a.severity, s.route, s.provider, s.model, extra, a.summary, a.description,
+                a.startsAt, endsAt);
+    }
+
+    private String describe(RouteState s) {
+        StringBuilder b = new StringBuilder();
+        b.append("State ").append(s.state).append(" since ").append(Instant.ofEpochMilli(s.since)).append(".");
+        if (s.evidence != null) {
+            Evidence e = s.evidence;
+            b.append(" Rule ").append(e.rule()).append(": ").append(e.errors()).append(" of ").append(e.calls())
+                    .append(" calls (").append(pct(e.ratio())).append(") between ").append(e.windowStart())
+                    .append(" and ").append(e.windowEnd()).append(", threshold ").append(pct(e.threshold())).append(".");
+        }
+        b.append(s.rerouteTarget != null ? " Automation moved traffic to " + s.rerouteTarget + "." : " No traffic was moved.");
+        if (s.override != null) {
+            b.append(" Operator override active").append(overrideSuffix(s.override)).append(".");
+        }
+        b.append(" Config ").append(configVersion).append(".");
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- anomalies
+
+    private void updateAnomalies(RouteState s, RouteState.Bucket b, LatencySketch sketch, long at, HealthOutputs out) {
+        AppConfig.Anomaly cfg = config.anomaly();
+        long modelCalls = b.calls() - b.count(OutcomeClass.CLIENT);
+        if (!cfg.enabled() || modelCalls < cfg.minCalls()) {
+            return;
+        }
+        double errors = b.count(OutcomeClass.AVAILABILITY) + b.count(OutcomeClass.RATE_LIMIT) + b.count(OutcomeClass.POLICY_BLOCK);
+        double[] observed = {errors / modelCalls, sketch.quantile(0.95), (double) b.count(OutcomeClass.CONTENT_FILTER) / modelCalls};
+        for (int i = 0; i < ANOMALY_METRICS.length; i++) {
+            String metric = ANOMALY_METRICS[i];
+            double x = observed[i];
+            if (Double.isNaN(x)) {
+                continue;
+            }
+            RouteState.Baseline base = s.baselines.computeIfAbsent(metric, k -> new RouteState.Baseline());
+            if (base.openId == null && base.samples < cfg.warmupBuckets()) {
+                learn(base, x, cfg.alpha());
+                continue;
+            }
+            double floor = metric.startsWith("latency") ? Math.max(1.0, 0.05 * base.mean) : 0.01;
+            double baseline = base.openId != null ? base.openBaseline : base.mean;
+            double score = (x - baseline) / Math.max(Math.sqrt(base.variance), floor);
+            String key = AlertFactory.ROUTE_ANOMALY + ":" + metric;
+            if (base.openId == null && score >= cfg.openScore()) {
+                base.openId = s.route + "#" + metric + "#" + b.start;
+                base.openedAt = at;
+                base.openBaseline = base.mean;
+                out.anomaly(new Anomaly(base.openId, s.route, Anomaly.OPEN, metric, round3(base.mean), round3(x),
+                        round3(score), cfg.openScore(), Instant.ofEpochMilli(at), null), at);
+                if (!(s.override != null && s.override.silenceAlerts())) {
+                    RouteState.OpenAlert a = new RouteState.OpenAlert(
+                            AlertFactory.fingerprint(AlertFactory.ROUTE_ANOMALY, s.route + "[" + metric + "]", at), at,
+                            AlertFactory.WARNING, s.route + " anomaly on " + metric + ": " + round3(x) + " against a baseline of "
+                            + round3(base.mean) + " (score " + round3(score) + ")",
+                            "An anomaly window opened on " + metric + " at " + Instant.ofEpochMilli(at)
+                                    + ". The baseline is frozen while it is open. Anomalies warn; they never reroute by themselves.");
+                    s.openAlerts.put(key, a);
+                    out.alert(routeAlert(s, key, a, Map.of("metric", metric), null), at);
+                }
+            } else if (base.openId != null && score < cfg.closeScore()) {
+                out.anomaly(new Anomaly(base.openId, s.route, Anomaly.CLOSE, metric, round3(base.openBaseline), round3(x),
+                        round3(score), cfg.openScore(), Instant.ofEpochMilli(base.openedAt), Instant.ofEpochMilli(at)), at);
+                base.openId = null;
+                RouteState.OpenAlert a = s.openAlerts.remove(key);
+                if (a != null) {
+                    out.alert(routeAlert(s, key, a, Map.of("metric", metric), at), at);
+                }
+                learn(base, x, cfg.alpha());
+            } else if (base.openId == null) {
+                learn(base, x, cfg.alpha());
+            }
+        }
+    }
+
+    private static void learn(RouteState.Baseline base, double x, double alpha) {
+        if (base.samples == 0) {
+            base.mean = x;
+            base.variance = 0;
+        } else {
+            double diff = x - base.mean;
+            base.mean += alpha * diff;
+            base.variance = (1 - alpha) * (base.variance + alpha * diff * diff);
+        }
+        base.samples++;
+    }
+
+    private static boolean hasOpenErrorOrLatencyAnomaly(RouteState s) {
+        for (Map.Entry<String, RouteState.Baseline> e : s.baselines.entrySet()) {
+            if (e.getValue().openId != null && !e.getKey().equals("content_filter_ratio")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String openAnomalyNames(RouteState s) {
+        List<String> names = new ArrayList<>();
+        s.baselines.forEach((k, v) -> {
+            if (v.openId != null) {
+                names.add(k);
+            }
+        });
+        return String.join(", ", names);
+    }
+
+    // ---------------------------------------------------------------- state records
+
+    private void publishIfChanged(RouteState s, long now, HealthOutputs out) {
+        String overrideText = s.override == null ? null : describeOverride(s.override);
+        String signature = s.state + "|" + s.rerouteTarget + "|" + s.rerouteWeight + "|" + overrideText;
+        if (signature.equals(s.publishedSignature)) {
+            return;
+        }
+        s.publishedSignature = signature;
+        out.state(status(s, now), now);
+    }
+
+    /** The route's current status as a {@code model.health.state.v1} record. */
+    public RouteStatus status(RouteState s, long now) {
+        return new RouteStatus(s.route, s.provider, s.model, s.state, s.previousState,
+                Instant.ofEpochMilli(s.since == Long.MIN_VALUE ? now : s.since), s.reason,
+                s.state == HealthState.IDLE ? null : s.evidence, s.rerouteTarget,
+                s.rerouteTarget == null ? null : s.rerouteWeight,
+                s.override == null ? null : describeOverride(s.override), configVersion, Instant.ofEpochMilli(now));
+    }
+
+    private static String describeOverride(RouteOverride o) {
+        List<String> parts = new ArrayList<>();
+        if (o.pinState() != null) {
+            parts.add("pin " + o.pinState());
+        }
+        if (o.reroute() != null) {
+            parts.add(o.reroute().toLowerCase(Locale.ROOT) + " reroute" + (o.target() != null ? " to " + o.target() : ""));
+        }
+        if (o.silenceAlerts()) {
+            parts.add("alerts silenced");
+        }
+        return String.join(", ", parts) + overrideSuffix(o);
+    }
+
+    private static String overrideSuffix(RouteOverride o) {
+        return (o.author() != null ? " by " + o.author() : "") + (o.reason() != null ? " (" + o.reason() + ")" : "")
+                + (o.until() != null ? " until " + o.until() : "");
+    }
+
+    private Evidence evidence(String rule, WindowSum w, double threshold, double errors) {
+        double calls = w.modelCalls();
+        return new Evidence(rule, Math.max(0, (w.end() - w.start()) / 1000), Instant.ofEpochMilli(w.start()),
+                Instant.ofEpochMilli(w.end()), Math.round(w.calls()), Math.round(errors),
+                calls <= 0 ? 0 : round3(errors / calls), threshold, w.byClassRounded(), configVersion);
+    }
+
+    private static String lastError(RouteState s, OutcomeClass c) {
+        String e = s.lastErrors.get(c.wireName());
+        return e == null || e.isEmpty() ? "" : " (" + e + ")";
+    }
+
+    private static String lastSegment(String rule) {
+        int dot = rule.indexOf('.');
+        return dot < 0 ? rule : rule.substring(dot + 1);
+    }
+
+    private static String pct(double ratio) {
+        double p = ratio * 100;
+        return (p == Math.rint(p) ? String.valueOf((long) p) : String.format(Locale.ROOT, "%.1f", p)) + " %";
+    }
+
+    private static long round(double v) {
+        return Math.round(v);
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static Double nanToNull(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    /**
+     * The route's buckets still in memory as {@code model.health.window.v1} records, oldest first
+     * (open ones included, with their counts so far): for the API's "recent windows".
+     */
+    public List<HealthWindow> recentWindows(RouteState s) {
+        List<RouteState.Bucket> buckets = new ArrayList<>();
+        for (RouteState.Bucket b : s.ring) {
+            if (b != null && b.start != Long.MIN_VALUE) {
+                buckets.add(b);
+            }
+        }
+        buckets.sort(Comparator.comparingLong(RouteState.Bucket::start));
+        List<HealthWindow> windows = new ArrayList<>(buckets.size());
+        for (RouteState.Bucket b : buckets) {
+            Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
+            for (OutcomeClass c : CLASSES) {
+                byClass.put(c, (long) b.counts[c.ordinal()]);
+            }
+            LatencySketch sketch = b.latency == null ? null : new LatencySketch(b.latency);
+            windows.add(new HealthWindow(s.route, s.provider, s.model, Instant.ofEpochMilli(b.start),
+                    Instant.ofEpochMilli(b.start + bucketMs), b.calls(), byClass,
+                    sketch == null ? null : nanToNull(sketch.quantile(0.5)),
+                    sketch == null ? null : nanToNull(sketch.quantile(0.95)),
+                    sketch == null ? null : nanToNull(sketch.quantile(0.99))));
+        }
+        return windows;
+    }
+
+    /** Calls per class in the route's last {@code windowMs} (for the error-ratio gauges). */
+    public WindowSum window(RouteState s, long windowMs) {
+        return sum(s, s.routeTime, windowMs);
+    }
+
+    int ringSize() {
+        return ringSize;
+    }
+}

@@ -1,0 +1,194 @@
+package io.modelhealth.health;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.modelhealth.schemas.Evidence;
+import io.modelhealth.schemas.HealthState;
+import io.modelhealth.schemas.OutcomeClass;
+import io.modelhealth.schemas.RouteOverride;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the monitor remembers about one route, kept in one changelogged state-store entry so
+ * that a record costs one store read and one write: the time-bucket ring, the health state machine,
+ * the active reroute, open alerts, anomaly baselines and any operator override. Mutable; owned by
+ * one stream task at a time. Times are event-time epoch millis.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class RouteState {
+
+    /** One time bucket. {@code latency} is kept while the bucket is open and dropped when it closes. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class Bucket {
+        long start = Long.MIN_VALUE;
+        int[] counts = new int[OutcomeClass.values().length];
+        int[] latency;
+        boolean closed;
+
+        public long start() {
+            return start;
+        }
+
+        public int count(OutcomeClass c) {
+            return counts[c.ordinal()];
+        }
+
+        public long calls() {
+            long t = 0;
+            for (int c : counts) {
+                t += c;
+            }
+            return t;
+        }
+    }
+
+    /** EWMA baseline of one metric, frozen while an anomaly on it is open. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class Baseline {
+        double mean;
+        double variance;
+        int samples;
+        String openId;
+        long openedAt;
+        double openBaseline;
+    }
+
+    /** An alert that fired and is not yet resolved. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    public static final class OpenAlert {
+        String fingerprint;
+        long startsAt;
+        String severity;
+        String summary;
+        String description;
+
+        OpenAlert() {
+        }
+
+        OpenAlert(String fingerprint, long startsAt, String severity, String summary, String description) {
+            this.fingerprint = fingerprint;
+            this.startsAt = startsAt;
+            this.severity = severity;
+            this.summary = summary;
+            this.description = description;
+        }
+    }
+
+    String route;
+    String provider;
+    String model;
+
+    Bucket[] ring;
+    /** Highest event time seen (or reached by punctuation) for this route. */
+    long routeTime = Long.MIN_VALUE;
+    /** Event time of the last call. */
+    long lastCallAt = Long.MIN_VALUE;
+    /** Wall-clock time (processing) of the last call; with {@link #lastCallAt} it estimates event time "now" for a silent route. */
+    long lastCallWall = Long.MIN_VALUE;
+    long lastEvaluatedAt = Long.MIN_VALUE;
+
+    HealthState state = HealthState.HEALTHY;
+    HealthState previousState;
+    long since = Long.MIN_VALUE;
+    String reason = "no errors";
+    Evidence evidence;
+    /** Windows do not look behind this time: set when the route starts to heal, so old errors do not re-trigger. */
+    long windowFloor = Long.MIN_VALUE;
+    /** When the route last became HEALTHY after an incident; with {@link #flaps} it damps flapping. */
+    long lastHealthyAt = Long.MIN_VALUE;
+    int flaps;
+    /** State to go back to when traffic returns after IDLE. */
+    HealthState resumeState;
+    /** Which class opened the current incident (availability, rate_limit, policy_block). */
+    String incidentClass;
+
+    int policyRun;
+    long policyRunStart;
+    List<String> policyRunTenants = new ArrayList<>();
+    int consecutiveGood;
+    long badSince = Long.MIN_VALUE;
+    /** Last error seen per class, e.g. "403 model_not_available", for alert text. */
+    Map<String, String> lastErrors = new LinkedHashMap<>();
+
+    String rerouteTarget;
+    double rerouteWeight;
+    String rerouteReason;
+    int restoreStep = -1;
+    long stepSince = Long.MIN_VALUE;
+    long lastIssuedAt = Long.MIN_VALUE;
+    long epoch;
+    boolean noFallback;
+    boolean panicHeld;
+
+    Map<String, OpenAlert> openAlerts = new LinkedHashMap<>();
+    Map<String, Baseline> baselines = new LinkedHashMap<>();
+    RouteOverride override;
+
+    /** Last (state, target, weight, override) published, to publish a state record only on change. */
+    String publishedSignature;
+
+    public RouteState() {
+    }
+
+    public RouteState(String route, String provider, String model, int ringSize) {
+        this.route = route;
+        this.provider = provider;
+        this.model = model;
+        this.ring = new Bucket[ringSize];
+    }
+
+    public String route() {
+        return route;
+    }
+
+    public HealthState state() {
+        return state;
+    }
+
+    public long since() {
+        return since;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public String rerouteTarget() {
+        return rerouteTarget;
+    }
+
+    public double rerouteWeight() {
+        return rerouteWeight;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public RouteOverride override() {
+        return override;
+    }
+
+    public long lastCallAt() {
+        return lastCallAt;
+    }
+
+    public long lastCallWall() {
+        return lastCallWall;
+    }
+
+    public long routeTime() {
+        return routeTime;
+    }
+
+    public Map<String, OpenAlert> openAlerts() {
+        return openAlerts;
+    }
+}

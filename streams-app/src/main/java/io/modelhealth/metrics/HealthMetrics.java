@@ -1,0 +1,194 @@
+package io.modelhealth.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.modelhealth.schemas.HealthState;
+import io.modelhealth.schemas.HealthWindow;
+import io.modelhealth.schemas.OutcomeClass;
+import io.modelhealth.telemetry.RouteIds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The app's own meters (DESIGN.md "Metrics"), named in Micrometer's dotted form; the Prometheus
+ * registry renders them as {@code model_health_calls_total}, {@code model_health_state}, … Tags are
+ * low-cardinality: route, class, state, reason — never an event id. Per-route meters are removed
+ * with {@link #forgetRoute} so routes that disappear stop being exported. Thread-safe: stream
+ * threads record, the HTTP thread scrapes.
+ */
+public final class HealthMetrics {
+
+    public static final String CALLS = "model.health.calls";
+    public static final String ERROR_RATIO = "model.health.error.ratio";
+    public static final String STATE = "model.health.state";
+    public static final String LATENCY = "model.health.latency";
+    public static final String REROUTES = "model.health.reroutes";
+    public static final String ALERTS = "model.health.alerts";
+    public static final String DEAD_LETTERS = "model.health.dead.letters";
+    public static final String DETECTION = "model.health.detection";
+    public static final String LATE = "model.health.late.events";
+    public static final String DUPLICATES = "model.health.duplicate.events";
+    public static final String CLOCK_SKEW = "model.health.clock.skew.capped";
+
+    private static final OutcomeClass[] CLASSES = OutcomeClass.values();
+    private static final HealthState[] STATES = HealthState.values();
+
+    private final MeterRegistry registry;
+    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> reroutes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> alerts = new ConcurrentHashMap<>();
+    private final Counter late;
+    private final Counter duplicates;
+    private final Counter skew;
+    private final DistributionSummary detection;
+
+    /** Per-route meters, registered on the route's first call. */
+    private final class RouteMeters {
+        final Counter[] calls = new Counter[CLASSES.length];
+        final AtomicInteger state = new AtomicInteger(HealthState.HEALTHY.ordinal());
+        final Map<String, double[]> gaugeValues = new ConcurrentHashMap<>();
+        final List<Meter> meters = new ArrayList<>();
+
+        RouteMeters(String route) {
+            String provider = RouteIds.provider(route);
+            String model = RouteIds.model(route);
+            for (OutcomeClass c : CLASSES) {
+                Counter counter = Counter.builder(CALLS).description("Finished LLM calls seen, by outcome class")
+                        .tags("route", route, "provider", provider, "model", model, "class", c.wireName())
+                        .register(registry);
+                calls[c.ordinal()] = counter;
+                meters.add(counter);
+            }
+            for (HealthState s : STATES) {
+                meters.add(Gauge.builder(STATE, state, v -> v.get() == s.ordinal() ? 1 : 0)
+                        .description("1 for the route's current health state, 0 for the others")
+                        .tags("route", route, "state", s.name()).register(registry));
+            }
+        }
+
+        void gauge(String name, Tags tags, String description, String baseUnit, double value) {
+            String key = name + tags;
+            double[] holder = gaugeValues.get(key);
+            if (holder == null) {
+                double[] fresh = {value};
+                holder = gaugeValues.putIfAbsent(key, fresh);
+                if (holder == null) {
+                    holder = fresh;
+                    meters.add(Gauge.builder(name, fresh, h -> h[0]).description(description).baseUnit(baseUnit)
+                            .tags(tags).register(registry));
+                }
+            }
+            holder[0] = value;
+        }
+    }
+
+    public HealthMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.late = Counter.builder(LATE).description("Calls that arrived after their time bucket closed (beyond grace)").register(registry);
+        this.duplicates = Counter.builder(DUPLICATES).description("Calls dropped as duplicates of an event_id already seen").register(registry);
+        this.skew = Counter.builder(CLOCK_SKEW).description("Calls whose event time was too far in the future and was capped").register(registry);
+        this.detection = DistributionSummary.builder(DETECTION).baseUnit("seconds")
+                .description("Event time from the first bad call of an incident to the decision (UNAVAILABLE or BLOCKED)")
+                .publishPercentiles(0.5, 0.95, 0.99).register(registry);
+        for (String reason : io.modelhealth.schemas.DeadLetter.REASONS) {
+            deadLetter(reason, 0);
+        }
+    }
+
+    /** Meters that go nowhere: for backtests and topology tests that do not look at metrics. */
+    public static HealthMetrics noop() {
+        return new HealthMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private RouteMeters route(String route) {
+        return routes.computeIfAbsent(route, RouteMeters::new);
+    }
+
+    public void call(String route, OutcomeClass c) {
+        route(route).calls[c.ordinal()].increment();
+    }
+
+    public void state(String route, HealthState state) {
+        route(route).state.set(state.ordinal());
+    }
+
+    /** Error ratio of one class over one named window ("1m", "5m", ...). */
+    public void errorRatio(String route, OutcomeClass c, String window, double ratio) {
+        route(route).gauge(ERROR_RATIO, Tags.of("route", route, "class", c.wireName(), "window", window),
+                "Share of the route's calls in the window that fell in the class", null, ratio);
+    }
+
+    /** Latency quantiles of the route's last closed window. */
+    public void window(HealthWindow w) {
+        RouteMeters m = route(w.route());
+        setLatency(m, w.route(), "0.5", w.latencyP50Ms());
+        setLatency(m, w.route(), "0.95", w.latencyP95Ms());
+        setLatency(m, w.route(), "0.99", w.latencyP99Ms());
+    }
+
+    private void setLatency(RouteMeters m, String route, String quantile, Double millis) {
+        if (millis != null) {
+            m.gauge(LATENCY, Tags.of("route", route, "quantile", quantile),
+                    "End-to-end call latency of the route's last closed window", "seconds", millis / 1000.0);
+        }
+    }
+
+    public void deadLetter(String reason) {
+        deadLetter(reason, 1);
+    }
+
+    private void deadLetter(String reason, double amount) {
+        deadLetters.computeIfAbsent(reason, r -> Counter.builder(DEAD_LETTERS)
+                .description("Input records sent to the dead-letter topic, by reason").tag("reason", r).register(registry))
+                .increment(amount);
+    }
+
+    public void reroute(String route, String action, String reason) {
+        String key = route + "|" + action + "|" + reason;
+        reroutes.computeIfAbsent(key, k -> Counter.builder(REROUTES).description("Reroute commands issued")
+                .tags("route", route, "action", action, "reason", reason).register(registry)).increment();
+    }
+
+    public void alert(String alertname, String severity, String status) {
+        String key = alertname + "|" + severity + "|" + status;
+        alerts.computeIfAbsent(key, k -> Counter.builder(ALERTS).description("Alert records written, firing and resolved")
+                .tags("alertname", alertname, "severity", severity, "status", status).register(registry)).increment();
+    }
+
+    public void detected(double seconds) {
+        detection.record(seconds);
+    }
+
+    public void late() {
+        late.increment();
+    }
+
+    public void duplicate() {
+        duplicates.increment();
+    }
+
+    public void clockSkewCapped() {
+        skew.increment();
+    }
+
+    /** Stops exporting a route's meters (it has gone away). */
+    public void forgetRoute(String route) {
+        RouteMeters m = routes.remove(route);
+        if (m != null) {
+            m.meters.forEach(registry::remove);
+        }
+    }
+}

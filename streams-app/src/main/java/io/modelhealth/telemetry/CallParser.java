@@ -1,0 +1,226 @@
+package io.modelhealth.telemetry;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.modelhealth.schemas.DeadLetter;
+import io.modelhealth.schemas.LlmCall;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Parses and validates {@code llm.call.v1} bytes in one streaming pass (no intermediate tree):
+ * bytes → {@link LlmCall}, or a dead-letter reason with a detail that names the field. Enforces the
+ * same rules as {@code llm.call.v1.schema.json}; unknown fields are skipped, explicit JSON nulls on
+ * optional fields mean "absent". Never throws: any input, however broken, yields a result.
+ * Thread-safe.
+ */
+public final class CallParser {
+
+    /** Earliest and latest believable event times; anything outside is a broken clock or a bug. */
+    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
+
+    private final JsonFactory factory;
+    private final int maxRecordBytes;
+
+    public CallParser(int maxRecordBytes) {
+        this.maxRecordBytes = maxRecordBytes;
+        this.factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(64)
+                        .maxStringLength(maxRecordBytes)
+                        .maxNumberLength(64)
+                        .build())
+                .build();
+    }
+
+    public ParseResult parse(byte[] value) {
+        if (value == null) {
+            return ParseResult.bad(DeadLetter.NULL_VALUE, "record value is null");
+        }
+        if (value.length > maxRecordBytes) {
+            return ParseResult.bad(DeadLetter.TOO_LARGE,
+                    "record is " + value.length + " bytes; telemetry.max-record-bytes is " + maxRecordBytes);
+        }
+        try (JsonParser p = factory.createParser(value)) {
+            return readCall(p);
+        } catch (IOException | RuntimeException e) {
+            if (!isUtf8(value)) {
+                return ParseResult.bad(DeadLetter.NOT_UTF8, "record value is not valid UTF-8");
+            }
+            return ParseResult.bad(DeadLetter.NOT_JSON, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private static ParseResult readCall(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "expected a JSON object");
+        }
+        String eventId = null;
+        String timestamp = null;
+        String provider = null;
+        String model = null;
+        String region = null;
+        String tenant = null;
+        Integer status = null;
+        String errorType = null;
+        Double latency = null;
+        Double ttft = null;
+        Long inputTokens = null;
+        Long outputTokens = null;
+        String problem = null;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "event_id" -> eventId = text(p, v);
+                case "timestamp" -> timestamp = text(p, v);
+                case "provider" -> provider = text(p, v);
+                case "model" -> model = text(p, v);
+                case "region" -> region = text(p, v);
+                case "tenant" -> tenant = text(p, v);
+                case "error_type" -> errorType = text(p, v);
+                case "status_code" -> {
+                    if (v == JsonToken.VALUE_NUMBER_INT) {
+                        long s = p.getLongValue();
+                        if (s < 0 || s > 599) {
+                            problem = orFirst(problem, "status_code " + s + " is outside 0-599");
+                        } else {
+                            status = (int) s;
+                        }
+                    } else if (v != JsonToken.VALUE_NULL) {
+                        problem = orFirst(problem, "status_code must be an integer");
+                        p.skipChildren();
+                    }
+                }
+                case "latency_ms" -> latency = number(p, v);
+                case "ttft_ms" -> ttft = number(p, v);
+                case "input_tokens" -> inputTokens = integer(p, v);
+                case "output_tokens" -> outputTokens = integer(p, v);
+                default -> p.skipChildren();
+            }
+            if (v != JsonToken.VALUE_NULL && isTypeMismatch(field, v)) {
+                problem = orFirst(problem, field + " has the wrong type (" + v.asString() + ")");
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            return ParseResult.bad(DeadLetter.NOT_JSON, "not valid JSON: unexpected " + t);
+        }
+        if (p.nextToken() != null) {
+            return ParseResult.bad(DeadLetter.NOT_JSON, "not valid JSON: trailing content after the object");
+        }
+        if (problem != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, problem);
+        }
+        String missing = eventId == null ? "event_id" : timestamp == null ? "timestamp" : provider == null ? "provider"
+                : model == null ? "model" : latency == null ? "latency_ms" : null;
+        if (missing != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "required field " + missing + " is missing");
+        }
+        String lengthProblem = length("event_id", eventId, 128) != null ? length("event_id", eventId, 128)
+                : length("provider", provider, 64) != null ? length("provider", provider, 64)
+                : length("model", model, 256);
+        if (lengthProblem != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, lengthProblem);
+        }
+        if (latency < 0 || latency.isInfinite() || latency.isNaN()) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "latency_ms must be a number >= 0, got " + latency);
+        }
+        if (ttft != null && (ttft < 0 || ttft.isInfinite())) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "ttft_ms must be a number >= 0, got " + ttft);
+        }
+        if ((inputTokens != null && inputTokens < 0) || (outputTokens != null && outputTokens < 0)) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "token counts must be integers >= 0");
+        }
+        Instant ts;
+        try {
+            ts = OffsetDateTime.parse(timestamp, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION,
+                    "timestamp '" + abbreviate(timestamp) + "' is not an RFC 3339 date-time (e.g. 2026-11-27T14:03:07.123Z)");
+        }
+        if (ts.isBefore(EARLIEST) || !ts.isBefore(LATEST)) {
+            return ParseResult.bad(DeadLetter.TIMESTAMP_OUT_OF_RANGE, "timestamp " + timestamp + " is not a believable event time");
+        }
+        return ParseResult.ok(new LlmCall(eventId, ts, provider, model, region, tenant, status, errorType,
+                latency, ttft, inputTokens, outputTokens));
+    }
+
+    private static boolean isTypeMismatch(String field, JsonToken v) {
+        return switch (field) {
+            case "event_id", "timestamp", "provider", "model", "region", "tenant", "error_type" -> v != JsonToken.VALUE_STRING;
+            case "latency_ms", "ttft_ms" -> !v.isNumeric();
+            case "input_tokens", "output_tokens" -> v != JsonToken.VALUE_NUMBER_INT;
+            default -> false;
+        };
+    }
+
+    private static String text(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static Double number(JsonParser p, JsonToken v) throws IOException {
+        if (v.isNumeric()) {
+            return p.getDoubleValue();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static Long integer(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static String length(String field, String value, int max) {
+        if (value.isEmpty()) {
+            return field + " must not be empty";
+        }
+        return value.length() > max ? field + " is " + value.length() + " characters; at most " + max : null;
+    }
+
+    private static String orFirst(String existing, String problem) {
+        return existing != null ? existing : problem;
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return abbreviate(nl < 0 ? message : message.substring(0, nl));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

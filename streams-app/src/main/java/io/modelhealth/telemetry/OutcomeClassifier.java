@@ -1,0 +1,78 @@
+package io.modelhealth.telemetry;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.StatusRange;
+import io.modelhealth.schemas.LlmCall;
+import io.modelhealth.schemas.OutcomeClass;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Status code + error type → {@link OutcomeClass}, by the configured rule table: the first rule
+ * whose conditions all hold wins. A call that carries an {@code error_type} is never
+ * {@code success}: if only a success rule matches it, it gets {@code classes.unknown-error}.
+ * A call with neither status nor error type is a success. Pure and thread-safe.
+ */
+public final class OutcomeClassifier {
+
+    private record Rule(OutcomeClass outcome, Set<String> errorTypes, List<StatusRange> status) {
+        boolean matches(String errorType, Integer statusCode) {
+            if (!errorTypes.isEmpty() && (errorType == null || !errorTypes.contains(errorType))) {
+                return false;
+            }
+            if (!status.isEmpty()) {
+                if (statusCode == null) {
+                    return false;
+                }
+                for (StatusRange r : status) {
+                    if (r.contains(statusCode)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            return true;
+        }
+    }
+
+    private final List<Rule> rules;
+    private final OutcomeClass unknownError;
+
+    public OutcomeClassifier(AppConfig.Classes classes) {
+        List<Rule> compiled = new ArrayList<>();
+        for (int i = 0; i < classes.rules().size(); i++) {
+            AppConfig.ClassRule r = classes.rules().get(i);
+            Set<String> types = new HashSet<>();
+            for (String e : r.errorTypes()) {
+                types.add(e.toLowerCase(Locale.ROOT));
+            }
+            List<StatusRange> ranges = new ArrayList<>();
+            for (String s : r.status()) {
+                ranges.add(StatusRange.parse("classes.rules[" + i + "].status", s));
+            }
+            compiled.add(new Rule(r.outcome(), Set.copyOf(types), List.copyOf(ranges)));
+        }
+        this.rules = List.copyOf(compiled);
+        this.unknownError = classes.unknownError();
+    }
+
+    public OutcomeClass classify(LlmCall call) {
+        return classify(call.statusCode(), call.errorType());
+    }
+
+    public OutcomeClass classify(Integer statusCode, String errorType) {
+        String type = errorType == null || errorType.isBlank() ? null : errorType.toLowerCase(Locale.ROOT);
+        for (Rule rule : rules) {
+            if (rule.matches(type, statusCode)) {
+                if (rule.outcome() == OutcomeClass.SUCCESS && type != null) {
+                    return unknownError;
+                }
+                return rule.outcome();
+            }
+        }
+        return type == null ? OutcomeClass.SUCCESS : unknownError;
+    }
+}

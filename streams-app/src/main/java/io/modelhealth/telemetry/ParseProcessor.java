@@ -1,0 +1,69 @@
+package io.modelhealth.telemetry;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.schemas.DeadLetter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * {@code llm.calls} bytes → {@link Ingested}: parse, validate, compute the route id, and stamp the
+ * record with the call's event time (capped at the Kafka timestamp plus
+ * {@code telemetry.max-future-skew}, so a producer with a fast clock cannot push windows ahead).
+ * A record that cannot be used becomes a dead letter carrying its reason, source coordinates and
+ * original bytes. Never throws on input.
+ */
+public final class ParseProcessor implements FixedKeyProcessor<byte[], byte[], Ingested> {
+
+    private final CallParser parser;
+    private final RouteIds routeIds;
+    private final long maxSkewMs;
+    private final HealthMetrics metrics;
+    private FixedKeyProcessorContext<byte[], Ingested> context;
+
+    public ParseProcessor(AppConfig config, HealthMetrics metrics) {
+        this.parser = new CallParser(config.telemetry().maxRecordBytes());
+        this.routeIds = new RouteIds(config.telemetry().routeIncludesRegion());
+        this.maxSkewMs = config.telemetry().maxFutureSkew().toMillis();
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<byte[], Ingested> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<byte[], byte[]> record) {
+        ParseResult result = parser.parse(record.value());
+        if (!result.isValid()) {
+            metrics.deadLetter(result.reason());
+            context.forward(record.withValue(new Ingested(null, null, deadLetter(record, result), false)));
+            return;
+        }
+        String route = routeIds.of(result.call());
+        long eventTime = result.call().timestamp().toEpochMilli();
+        long cap = record.timestamp() + maxSkewMs;
+        if (record.timestamp() > 0 && eventTime > cap) {
+            metrics.clockSkewCapped();
+            eventTime = cap;
+        }
+        boolean keyed = record.key() != null && Arrays.equals(record.key(), route.getBytes(StandardCharsets.UTF_8));
+        context.forward(record.withValue(new Ingested(route, result.call(), null, keyed)).withTimestamp(eventTime));
+    }
+
+    private DeadLetter deadLetter(FixedKeyRecord<byte[], byte[]> record, ParseResult result) {
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        Base64.Encoder b64 = Base64.getEncoder();
+        return new DeadLetter(result.reason(), result.detail(),
+                meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(),
+                record.timestamp(),
+                record.key() == null ? null : b64.encodeToString(record.key()),
+                record.value() == null ? null : b64.encodeToString(record.value()));
+    }
+}

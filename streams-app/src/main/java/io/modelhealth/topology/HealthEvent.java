@@ -1,0 +1,26 @@
+package io.modelhealth.topology;
+
+import io.modelhealth.schemas.Alert;
+import io.modelhealth.schemas.Anomaly;
+import io.modelhealth.schemas.HealthWindow;
+import io.modelhealth.schemas.RerouteCommand;
+import io.modelhealth.schemas.RouteStatus;
+
+/** One output of the route processor, split by type onto its topic. Never serialized. */
+public sealed interface HealthEvent {
+
+    record WindowClosed(HealthWindow window) implements HealthEvent {
+    }
+
+    record AnomalyChanged(Anomaly anomaly) implements HealthEvent {
+    }
+
+    record StateChanged(RouteStatus status) implements HealthEvent {
+    }
+
+    record CommandIssued(RerouteCommand command) implements HealthEvent {
+    }
+
+    record AlertChanged(Alert alert) implements HealthEvent {
+    }
+}

@@ -1,0 +1,241 @@
+package io.modelhealth.topology;
+
+import io.modelhealth.alerts.ProviderProcessor;
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.health.RouteStateSerde;
+import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.schemas.ContractSerdes;
+import io.modelhealth.schemas.DeadLetter;
+import io.modelhealth.schemas.LlmCall;
+import io.modelhealth.schemas.RouteOverride;
+import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.telemetry.Ingested;
+import io.modelhealth.telemetry.ParseProcessor;
+import io.modelhealth.telemetry.RouteIds;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds the model-health topology. {@code run}, {@code demo}, {@code backtest} and every test call
+ * this one function.
+ *
+ * <pre>
+ *  llm.calls ─▶ parse ─┬─ bad ─────────────────────────────────────────────▶ llm.calls.dlq
+ *  (bytes)             ├─ keyed by route ─────────────────────┐
+ *                      └─ other key ─▶ [calls-by-route] ──────┤
+ *  model.health.overrides ─▶ parse ─▶ [overrides-by-route] ───┤   (bad ─▶ llm.calls.dlq)
+ *                                                             ▼
+ *                       model.health.state ─▶ (global) fleet-state ─▶ route-health ◀─▶ route-state, seen-events
+ *                                                             │
+ *        ┌──────────────┬──────────────┬──────────────────────┼──────────────────────┐
+ *        ▼              ▼              ▼                      ▼                      ▼
+ *  .windows       .anomalies        .state ─▶ [states-by-provider] ─▶ provider ─▶ .alerts ◀── route alerts
+ *                                                                                 model.reroute.commands ◀┘
+ * </pre>
+ *
+ * Calls whose producer keyed them by route id (the recommended way) skip the repartition hop;
+ * others go through the {@code calls-by-route} repartition topic, which has as many partitions as
+ * {@code llm.calls}, so both paths meet on the same task. Overrides take the same way.
+ */
+public final class HealthTopology {
+
+    private HealthTopology() {
+    }
+
+    /**
+     * @param config          the validated configuration
+     * @param configVersion   stamped on every decision
+     * @param inputPartitions partitions of the calls topic (the repartition topics get as many)
+     * @param metrics         where processors record their meters
+     */
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, HealthMetrics metrics) {
+        AppTopics topics = AppTopics.from(config.topics());
+        StreamsBuilder builder = new StreamsBuilder();
+
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.FLEET_STORE),
+                        Serdes.String(), ContractSerdes.ROUTE_STATUS).withLoggingDisabled(),
+                topics.state().name(),
+                Consumed.with(Serdes.String(), ContractSerdes.ROUTE_STATUS).withName("fleet-state-source"),
+                FleetStateUpdater::new);
+
+        // ---- calls: parse, dead-letter, key by route
+        Map<String, KStream<byte[], Ingested>> ingest = builder.stream(topics.calls().name(), topics.calls().consumed("calls-source"))
+                .processValues(() -> new ParseProcessor(config, metrics), Named.as("parse-calls"))
+                .split(Named.as("calls-"))
+                .branch((k, v) -> v.isDeadLetter(), Branched.as("dead"))
+                .branch((k, v) -> v.keyedByRoute(), Branched.as("keyed"))
+                .defaultBranch(Branched.as("rekey"));
+        ingest.get("calls-dead")
+                .mapValues(Ingested::dead, Named.as("calls-dead-letter"))
+                .to(topics.deadLetters().name(), topics.deadLetters().produced("calls-dlq-sink"));
+        KStream<String, LlmCall> keyed = ingest.get("calls-keyed")
+                .map((k, v) -> KeyValue.pair(v.route(), v.call()), Named.as("calls-keyed-by-route"));
+        KStream<String, LlmCall> rekeyed = ingest.get("calls-rekey")
+                .map((k, v) -> KeyValue.pair(v.route(), v.call()), Named.as("calls-key-by-route"))
+                .repartition(Repartitioned.<String, LlmCall>as("calls-by-route")
+                        .withKeySerde(Serdes.String()).withValueSerde(ContractSerdes.LLM_CALL)
+                        .withNumberOfPartitions(inputPartitions));
+        KStream<String, RouteEvent> calls = keyed.merge(rekeyed, Named.as("calls-merge"))
+                .mapValues(RouteEvent::of, Named.as("calls-as-events"));
+
+        // ---- overrides: parse (bad ones are dead-lettered too), then to the route's partition
+        Map<String, KStream<String, OverrideInput>> overrideBranches = builder
+                .stream(topics.overrides().name(), topics.overrides().consumed("overrides-source"))
+                .process(OverrideParser::new, Named.as("parse-overrides"))
+                .split(Named.as("overrides-"))
+                .branch((k, v) -> v.dead() != null, Branched.as("dead"))
+                .defaultBranch(Branched.as("ok"));
+        overrideBranches.get("overrides-dead")
+                .map((k, v) -> KeyValue.pair(v.originalKey(), v.dead()), Named.as("overrides-dead-letter"))
+                .to(topics.deadLetters().name(), topics.deadLetters().produced("overrides-dlq-sink"));
+        KStream<String, RouteEvent> overrides = overrideBranches.get("overrides-ok")
+                .mapValues(OverrideInput::override, Named.as("overrides-value"))
+                .repartition(Repartitioned.<String, RouteOverride>as("overrides-by-route")
+                        .withKeySerde(Serdes.String()).withValueSerde(ContractSerdes.OVERRIDE)
+                        .withNumberOfPartitions(inputPartitions))
+                .mapValues(RouteEvent::of, Named.as("overrides-as-events"));
+
+        // ---- the health engine, one route per key
+        StoreBuilder<KeyValueStore<String, io.modelhealth.health.RouteState>> stateStore =
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
+                        Serdes.String(), new RouteStateSerde()).withCachingEnabled();
+        builder.addStateStore(stateStore);
+        String[] stores = {RouteProcessor.STATE_STORE};
+        long dedupMs = config.telemetry().dedupWindow().toMillis();
+        if (dedupMs > 0) {
+            builder.addStateStore(Stores.windowStoreBuilder(
+                    Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, config.telemetry().dedupWindow(),
+                            config.telemetry().dedupWindow(), false),
+                    Serdes.String(), Serdes.Long()));
+            stores = new String[]{RouteProcessor.STATE_STORE, RouteProcessor.DEDUP_STORE};
+        }
+        Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
+                .process(() -> new RouteProcessor(config, configVersion, metrics), Named.as("route-health"), stores)
+                .split(Named.as("health-"))
+                .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))
+                .branch((k, v) -> v instanceof HealthEvent.AnomalyChanged, Branched.as("anomalies"))
+                .branch((k, v) -> v instanceof HealthEvent.StateChanged, Branched.as("state"))
+                .branch((k, v) -> v instanceof HealthEvent.CommandIssued, Branched.as("commands"))
+                .defaultBranch(Branched.as("alerts"));
+
+        out.get("health-windows").mapValues(v -> ((HealthEvent.WindowClosed) v).window(), Named.as("windows-value"))
+                .to(topics.windows().name(), topics.windows().produced("windows-sink"));
+        out.get("health-anomalies").mapValues(v -> ((HealthEvent.AnomalyChanged) v).anomaly(), Named.as("anomalies-value"))
+                .to(topics.anomalies().name(), topics.anomalies().produced("anomalies-sink"));
+        KStream<String, RouteStatus> states = out.get("health-state")
+                .mapValues(v -> ((HealthEvent.StateChanged) v).status(), Named.as("state-value"));
+        states.to(topics.state().name(), topics.state().produced("state-sink"));
+        out.get("health-commands").mapValues(v -> ((HealthEvent.CommandIssued) v).command(), Named.as("commands-value"))
+                .to(topics.reroutes().name(), topics.reroutes().produced("commands-sink"));
+        KStream<String, io.modelhealth.schemas.Alert> routeAlerts = out.get("health-alerts")
+                .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("alerts-value"));
+
+        // ---- provider-wide alerts: every state change, keyed by provider
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProviderProcessor.STORE),
+                Serdes.String(), ProviderProcessor.stateSerde()).withCachingEnabled());
+        KStream<String, io.modelhealth.schemas.Alert> providerAlerts = states
+                .selectKey((route, status) -> RouteIds.provider(route), Named.as("state-by-provider"))
+                .repartition(Repartitioned.<String, RouteStatus>as("states-by-provider")
+                        .withKeySerde(Serdes.String()).withValueSerde(ContractSerdes.ROUTE_STATUS))
+                .process(() -> new ProviderProcessor(config), Named.as("provider-health"), ProviderProcessor.STORE);
+        routeAlerts.merge(providerAlerts, Named.as("alerts-merge"))
+                .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
+        return builder.build();
+    }
+
+    /** Keeps the global fleet-state store equal to the compacted state topic. */
+    static final class FleetStateUpdater implements Processor<String, RouteStatus, Void, Void> {
+        private KeyValueStore<String, RouteStatus> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(RouteProcessor.FLEET_STORE);
+        }
+
+        @Override
+        public void process(Record<String, RouteStatus> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+
+    /** A parsed override record: the override keyed by route, or a dead letter. */
+    record OverrideInput(RouteOverride override, DeadLetter dead, byte[] originalKey) {
+    }
+
+    /**
+     * Override bytes → {@link OverrideInput}. Operators write this topic by hand, so anything may
+     * arrive; a tombstone clears the route's override.
+     */
+    static final class OverrideParser implements Processor<byte[], byte[], String, OverrideInput> {
+        private ProcessorContext<String, OverrideInput> context;
+
+        @Override
+        public void init(ProcessorContext<String, OverrideInput> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            if (record.value() == null) {
+                if (key == null) {
+                    dead(record, DeadLetter.NULL_VALUE, "override tombstone without a key (the key must be the route id)");
+                } else {
+                    context.forward(record.withKey(key).withValue(new OverrideInput(null, null, record.key())));
+                }
+                return;
+            }
+            RouteOverride o;
+            try {
+                o = ContractSerdes.OVERRIDE.deserialize("", record.value());
+            } catch (RuntimeException e) {
+                dead(record, DeadLetter.NOT_JSON, "not a valid override.v1: " + e.getMessage());
+                return;
+            }
+            String problem = o.route() == null || !o.route().contains("/") ? "route is required (provider/model)"
+                    : key != null && !key.equals(o.route()) ? "key '" + key + "' is not the override's route '" + o.route() + "'"
+                    : o.until() == null ? "until is required: overrides always expire"
+                    : o.reroute() != null && !RouteOverride.FORCE.equals(o.reroute()) && !RouteOverride.FORBID.equals(o.reroute())
+                    ? "reroute must be FORCE or FORBID, got '" + o.reroute() + "'" : null;
+            if (problem != null) {
+                dead(record, DeadLetter.SCHEMA_VIOLATION, problem);
+                return;
+            }
+            context.forward(record.withKey(o.route()).withValue(new OverrideInput(o, null, record.key())));
+        }
+
+        private void dead(Record<byte[], byte[]> record, String reason, String detail) {
+            var meta = context.recordMetadata().orElse(null);
+            Base64.Encoder b64 = Base64.getEncoder();
+            DeadLetter d = new DeadLetter(reason, detail, meta == null ? null : meta.topic(),
+                    meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(), record.timestamp(),
+                    record.key() == null ? null : b64.encodeToString(record.key()),
+                    record.value() == null ? null : b64.encodeToString(record.value()));
+            context.forward(record.withKey((String) null).withValue(new OverrideInput(null, d, record.key())));
+        }
+    }
+}
