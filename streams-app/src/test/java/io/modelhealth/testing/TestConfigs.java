@@ -1,0 +1,22 @@
+package io.modelhealth.testing;
+
+import io.modelhealth.config.AppConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Configs for tests: the defaults, with fallback chains. */
+public final class TestConfigs {
+
+    private TestConfigs() {
+    }
+
+    /** Defaults plus the given fallback chains, e.g. {@code "a/x", List.of("b/y")}. */
+    public static AppConfig withFallbacks(Map<String, List<String>> chains) {
+        AppConfig d = AppConfig.defaults();
+        Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
+        chains.forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
+        return new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(), d.detection(),
+                d.anomaly(), d.reroute(), d.alerts(), routes).validate();
+    }
+}
