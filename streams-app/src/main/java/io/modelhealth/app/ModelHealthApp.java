@@ -4,9 +4,16 @@ import io.modelhealth.config.AppConfig;
 import io.modelhealth.config.ConfigLoader;
 import io.modelhealth.kafka.TopicAdmin;
 import io.modelhealth.kafka.TopicReport;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.modelhealth.health.RouteHealth;
+import io.modelhealth.http.HttpApi;
+import io.modelhealth.http.MetricsRegistry;
+import io.modelhealth.http.StreamsRouteQueries;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.topology.AppTopics;
 import io.modelhealth.topology.HealthTopology;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +26,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,24 +43,40 @@ public final class ModelHealthApp implements AutoCloseable {
     private final AppConfig config;
     private final String configVersion;
     private final KafkaStreams streams;
+    private final MetricsRegistry registry;
     private final HealthMetrics metrics;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final HttpApi http;
 
-    private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, HealthMetrics metrics) {
+    private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, MetricsRegistry registry,
+                           HealthMetrics metrics, KafkaStreamsMetrics streamsMetrics, HttpApi http) {
         this.config = config;
         this.configVersion = configVersion;
         this.streams = streams;
+        this.registry = registry;
         this.metrics = metrics;
+        this.streamsMetrics = streamsMetrics;
+        this.http = http;
     }
 
     /**
      * Checks the topics against the spec (a missing or misconfigured topic fails with what to run),
-     * then starts Kafka Streams. Returns at once; use {@link #awaitRunning} to wait.
+     * then starts Kafka Streams and the HTTP server (metrics, API, status page). Returns at once;
+     * use {@link #awaitRunning} to wait.
+     *
+     * @param streamsOverrides extra Kafka Streams properties over the config (tests: state dir, commit interval)
      */
-    public static ModelHealthApp start(AppConfig config, HealthMetrics metrics, Map<String, String> streamsOverrides) {
+    public static ModelHealthApp start(AppConfig config, Map<String, String> streamsOverrides) {
         String version = ConfigLoader.configVersion(config);
         int partitions = checkTopics(config);
+        int port = config.http().port() == 0 ? freePort() : config.http().port();
+        MetricsRegistry registry = new MetricsRegistry();
+        HealthMetrics metrics = new HealthMetrics(registry.registry());
         Topology topology = HealthTopology.build(config, version, partitions, metrics);
         Properties props = StreamsSettings.from(config);
+        if (!config.kafka().containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + port);
+        }
         props.putAll(streamsOverrides);
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -62,10 +86,29 @@ public final class ModelHealthApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((now, before) -> log.info("kafka streams {} -> {}", before, now));
-        log.info("starting model-health (config {}, {} input partitions, application.id {})", version, partitions,
-                props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        KafkaStreamsMetrics streamsMetrics = registry.bind(streams);
+        HttpApi http;
+        try {
+            String server = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+            HostInfo self = server == null ? null : HostInfo.buildFromEndpoint(server);
+            http = new HttpApi(port, registry.registry(), new StreamsRouteQueries(streams, new RouteHealth(config, version), self));
+        } catch (IOException e) {
+            streamsMetrics.close();
+            registry.close();
+            throw new StartupException("cannot listen on HTTP port " + port + " (http.port): " + e.getMessage(), e);
+        }
+        log.info("starting model-health (config {}, {} input partitions, application.id {}, http :{})", version,
+                partitions, props.get(StreamsConfig.APPLICATION_ID_CONFIG), http.port());
         streams.start();
-        return new ModelHealthApp(config, version, streams, metrics);
+        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http);
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new StartupException("no free TCP port for the HTTP server: " + e.getMessage(), e);
+        }
     }
 
     /** Verifies every topic; returns the partition count of the calls topic. */
@@ -134,9 +177,17 @@ public final class ModelHealthApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The port the HTTP server listens on (metrics, API, status page). */
+    public int httpPort() {
+        return http.port();
+    }
+
     @Override
     public void close() {
+        http.close();
         // Long enough for a clean close: commit, flush the state stores, leave the group.
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
+        streamsMetrics.close();
+        registry.close();
     }
 }

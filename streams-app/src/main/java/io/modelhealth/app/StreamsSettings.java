@@ -20,8 +20,6 @@ public final class StreamsSettings {
         // A warm copy of every route's state on another instance: a failover resumes in seconds, not after a restore.
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(config.topics().replicationFactor()));
-        // The HTTP port doubles as the interactive-query endpoint: any instance answers for every route.
-        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + config.http().port());
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), "2000");
         p.putAll(config.kafka());
         return p;

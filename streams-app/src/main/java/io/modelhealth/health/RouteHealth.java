@@ -105,7 +105,7 @@ public final class RouteHealth {
         }
         closeBuckets(s, now, out);
         s.routeTime = now;
-        RouteState.Bucket b = bucketFor(s, ts);
+        RouteState.Bucket b = bucketFor(s, ts, now);
         if (b == null) {
             out.late(s.route);
             return false;
@@ -159,8 +159,13 @@ public final class RouteHealth {
 
     // ---------------------------------------------------------------- buckets and windows
 
-    private RouteState.Bucket bucketFor(RouteState s, long ts) {
+    private RouteState.Bucket bucketFor(RouteState s, long ts, long now) {
         long start = Math.floorDiv(ts, bucketMs) * bucketMs;
+        if (start + bucketMs + graceMs <= now) {
+            // Its bucket has closed — or would have, had any call opened it: too late either way.
+            // (Without this a call late for a slot never used would open a fresh, stale bucket.)
+            return null;
+        }
         int slot = (int) Math.floorMod(start / bucketMs, (long) ringSize);
         RouteState.Bucket b = s.ring[slot];
         if (b == null || (b.start < start && (b.closed || b.start == Long.MIN_VALUE))) {
@@ -316,7 +321,10 @@ public final class RouteHealth {
                     return policy;
                 }
                 long hold = d.minHold().toMillis() * Math.min(Math.max(1, flaps(s)), MAX_FLAP_MULTIPLIER);
-                if (held >= hold && probesClean(s, now, now - d.recovery().window().toMillis())) {
+                // After repeated incidents the probes must stay clean for the whole (longer) hold, not
+                // just the recovery window: a provider that flaps faster than that stays rerouted.
+                long clean = Math.max(d.recovery().window().toMillis(), hold);
+                if (held >= hold && probesClean(s, now, now - clean)) {
                     WindowSum w = sum(s, now, d.recovery().window().toMillis());
                     return new Verdict(HealthState.RECOVERING, s.incidentClass, "probe traffic clean for "
                             + Durations.format(d.recovery().window()) + ": restoring step by step",
@@ -447,6 +455,9 @@ public final class RouteHealth {
             boolean newIncident = from == HealthState.HEALTHY || from == HealthState.DEGRADED || from == HealthState.IDLE;
             if (newIncident) {
                 flapCount(s, now);
+            } else if (from == HealthState.RECOVERING) {
+                // A relapse while restoring is the clearest flap of all; it must lengthen the next hold.
+                s.flaps++;
             }
             s.incidentClass = v.incidentClass();
             if (s.badSince != Long.MIN_VALUE) {
@@ -487,6 +498,7 @@ public final class RouteHealth {
 
     private void goIdle(RouteState s, long now) {
         s.resumeState = s.state == HealthState.DEGRADED ? HealthState.HEALTHY : s.state;
+        s.resumeSince = s.since;
         s.previousState = s.state;
         s.state = HealthState.IDLE;
         s.since = now;
@@ -495,10 +507,16 @@ public final class RouteHealth {
     }
 
     private void resumeFromIdle(RouteState s, long now) {
+        HealthState resumed = s.resumeState == null ? HealthState.HEALTHY : s.resumeState;
+        // An incident resumes where it was: its hold (BLOCKED's hold-down above all) counts from when
+        // it began, not from the end of a quiet spell — a route whose sparse probes leave it IDLE
+        // in between would otherwise never serve out its hold-down.
+        boolean sameIncident = resumed.isUnhealthy() && resumed == s.previousState && s.resumeSince != Long.MIN_VALUE;
+        s.since = sameIncident ? s.resumeSince : now;
         s.previousState = HealthState.IDLE;
-        s.state = s.resumeState == null ? HealthState.HEALTHY : s.resumeState;
+        s.state = resumed;
         s.resumeState = null;
-        s.since = now;
+        s.resumeSince = Long.MIN_VALUE;
         s.windowFloor = now;
         s.stepSince = now;
         s.reason = "traffic resumed";
@@ -536,6 +554,11 @@ public final class RouteHealth {
                     reason = "recovery.step_" + (s.restoreStep + 1);
                 }
                 case IDLE -> {
+                    // No traffic keeps the last decision, and keeps it in force: a command not
+                    // refreshed expires after its ttl and would send all traffic back.
+                    if (s.rerouteTarget != null) {
+                        refreshIfDue(s, now, out);
+                    }
                     return;
                 }
                 default -> {
@@ -644,7 +667,18 @@ public final class RouteHealth {
         }
         boolean silenced = s.override != null && s.override.silenceAlerts();
         for (Map.Entry<String, String[]> e : desired.entrySet()) {
-            if (s.openAlerts.containsKey(e.getKey()) || silenced) {
+            RouteState.OpenAlert open = s.openAlerts.get(e.getKey());
+            if (open != null) {
+                if (!open.summary.equals(e.getValue()[1])) {
+                    // Same incident, new facts (another target, a restore step): re-send it, same fingerprint,
+                    // so Alertmanager shows the on-call what the automation is doing now.
+                    open.summary = e.getValue()[1];
+                    open.description = describe(s);
+                    out.alert(routeAlert(s, e.getKey(), open, Map.of(), null), now);
+                }
+                continue;
+            }
+            if (silenced) {
                 continue;
             }
             String summary = e.getValue()[1];

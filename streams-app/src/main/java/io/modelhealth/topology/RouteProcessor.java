@@ -85,7 +85,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         this.context = context;
         this.store = context.getStateStore(STATE_STORE);
         this.seen = dedupMs > 0 ? context.getStateStore(DEDUP_STORE) : null;
-        this.fleet = new StoreFleetView(context.getStateStore(FLEET_STORE));
+        this.fleet = new LocalFirstFleetView(store, new StoreFleetView(context.getStateStore(FLEET_STORE)));
         context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 

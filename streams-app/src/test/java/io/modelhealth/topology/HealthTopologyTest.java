@@ -119,9 +119,15 @@ class HealthTopologyTest {
         assertThat(provider).hasSize(1);
         assertThat(provider.get(0).labels()).containsEntry("provider", "anthropic").doesNotContainKey("route");
         assertThat(provider.get(0).isFiring()).isTrue();
-        // One page per route incident, not one per call.
-        assertThat(alerts(out)).filteredOn(a -> a.labels().get("alertname").equals("ModelRouteBlocked"))
-                .extracting(a -> a.labels().get("route")).containsExactlyInAnyOrder(A, B);
+        // One page per route incident, not one per call: one fingerprint per route (a firing alert is
+        // re-sent with the same fingerprint when its reroute target changes).
+        List<Alert> blocked = alerts(out).stream().filter(a -> a.labels().get("alertname").equals("ModelRouteBlocked")).toList();
+        assertThat(blocked.stream().map(Alert::fingerprint).distinct().count()).isEqualTo(2);
+        assertThat(blocked).extracting(a -> a.labels().get("route")).containsOnly(A, B);
+        assertThat(blocked).allMatch(Alert::isFiring);
+        // The last word on each incident names the healthy target, never the other blocked route.
+        assertThat(blocked.stream().filter(a -> a.labels().get("route").equals(A)).reduce((x, y) -> y)).get()
+                .satisfies(a -> assertThat(a.annotations().get("summary")).endsWith("traffic rerouted to " + C));
     }
 
     @Test

@@ -1,0 +1,159 @@
+package io.modelhealth.cli;
+
+import io.modelhealth.app.ModelHealthApp;
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.kafka.EmbeddedKafkaBroker;
+import io.modelhealth.kafka.TopicAdmin;
+import io.modelhealth.scenario.Scenario;
+import io.modelhealth.scenario.Scenarios;
+import io.modelhealth.scenario.Simulator;
+import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.topology.AppTopics;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: an embedded single-node KRaft broker, the monitor, and a scenario generator, with
+ * the decisions printed as a timeline. Stops after {@code --duration} or on Ctrl-C.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start an embedded Kafka broker, the monitor and a scenario generator (by default the seed's "
+                + "story: two models withdrawn overnight, an outage that heals, a client-error storm and a "
+                + "content-filter spike), and print state changes, reroutes and alerts as they happen.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--duration", defaultValue = "240", paramLabel = "SECONDS", description = "How long to run (default: ${DEFAULT-VALUE}).")
+    long durationSeconds;
+
+    @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT", description = "Status page, API and /metrics (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int httpPort;
+
+    @Option(names = "--rate", defaultValue = "300", paramLabel = "N", description = "Calls per second over all routes (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--scenario", defaultValue = "demo", paramLabel = "NAME", description = "Scenario (default: ${DEFAULT-VALUE}).")
+    String scenarioName;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        Scenario scenario = Scenarios.byName(scenarioName);
+        long t0 = System.currentTimeMillis();
+        out.println("model-health demo: " + scenario.description());
+        out.println("starting an embedded Kafka broker ...");
+        Path stateDir = Files.createTempDirectory("model-health-demo-state");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().closeOnJvmExit(false).start()) {
+            Map<String, String> flags = new LinkedHashMap<>();
+            flags.put("kafka.bootstrap.servers", broker.bootstrapServers());
+            flags.put("http.port", Integer.toString(httpPort));
+            // One partition: every route on one task, so the story prints in order. (Several partitions
+            // work the same; decisions about routes on other tasks then see each other about a commit later.)
+            flags.put("topics.partitions", "1");
+            // One minute of baseline (6 buckets) instead of the default two, so the demo's anomaly can open in time.
+            flags.put("anomaly.warmup-buckets", "6");
+            flags.put("topics.replication-factor", "1");
+            AppConfig loaded = config.load(flags);
+            AppConfig cfg = withScenarioRoutes(loaded, scenario);
+            try (TopicAdmin admin = TopicAdmin.connect(broker.bootstrapServers(), cfg.kafka(), Duration.ofSeconds(30))) {
+                admin.ensure(AppTopics.specs(cfg.topics()));
+            }
+            ModelHealthApp app = ModelHealthApp.start(cfg, Map.of("state.dir", stateDir.toString()));
+            try {
+                app.awaitRunning(Duration.ofSeconds(60));
+                out.printf("monitor running (config %s): status page http://localhost:%d/  metrics http://localhost:%d/metrics%n",
+                        app.configVersion(), app.httpPort(), app.httpPort());
+                out.println("expected story:");
+                scenario.timeline().forEach(p -> out.println("  " + p));
+                out.println();
+                long start = System.currentTimeMillis();
+                try (TimelinePrinter timeline = new TimelinePrinter(cfg.kafka(), AppTopics.from(cfg.topics()), out, start);
+                     Simulator simulator = new Simulator(new LinkedHashMap<>(Map.of("bootstrap.servers", broker.bootstrapServers())),
+                             phasesOnly(out))) {
+                    CountDownLatch done = new CountDownLatch(1);
+                    Thread hook = new Thread(() -> {
+                        simulator.stop();
+                        try {
+                            done.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, "demo-stop");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    Simulator.Result result = simulator.run(Simulator.Settings.of(scenario, cfg.topics().calls(), rate)
+                            .withDuration(Duration.ofSeconds(durationSeconds)).withGarbageRecords(3)
+                            .withProgressInterval(Duration.ofHours(1)));
+                    Thread.sleep(1_500); // let the last decisions commit and print
+                    timeline.close();
+                    summary(out, timeline, result, System.currentTimeMillis() - t0);
+                    done.countDown();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // Ctrl-C: the hook is running
+                    }
+                }
+            } finally {
+                app.close();
+            }
+        } finally {
+            deleteQuietly(stateDir);
+        }
+        return 0;
+    }
+
+    /** The scenario's fallback chains, unless the config file brought its own routes. */
+    static AppConfig withScenarioRoutes(AppConfig c, Scenario scenario) {
+        if (!c.routes().isEmpty()) {
+            return c;
+        }
+        Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
+        scenario.fallbacks().forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
+        return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
+                c.anomaly(), c.reroute(), c.alerts(), routes).validate();
+    }
+
+    private static void summary(PrintStream out, TimelinePrinter timeline, Simulator.Result result, long elapsedMs) {
+        out.println();
+        out.printf("demo over after %d s: %,d calls sent (%,d malformed, dead-lettered), %d reroute commands, %d alerts fired%n",
+                elapsedMs / 1000, result.calls(), result.garbageRecords(), timeline.commands, timeline.alertsFiring);
+        out.println("final states:");
+        for (RouteStatus s : timeline.finalStates.values()) {
+            out.printf("  %-28s %-11s%s%n", s.route(), s.state(),
+                    s.rerouteTarget() == null ? "" : "  traffic -> " + s.rerouteTarget() + " (weight " + s.rerouteWeight() + ")");
+        }
+    }
+
+    /** The simulator's own lines, minus its progress chatter: the timeline is the demo's voice. */
+    private static PrintStream phasesOnly(PrintStream target) {
+        return new PrintStream(OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                if (line != null && (line.contains("phase") || line.startsWith("t+"))) {
+                    target.println("           scenario: " + line.trim());
+                }
+            }
+        };
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // a temp dir
+        }
+    }
+}
