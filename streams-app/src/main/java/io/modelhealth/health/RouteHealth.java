@@ -347,7 +347,7 @@ public final class RouteHealth {
                     return worse;
                 }
                 boolean stepDue = now - s.stepSince >= config.reroute().stepInterval().toMillis()
-                        && probesClean(s, now, s.stepSince);
+                        && probesClean(s, now, s.stepSince, true);
                 boolean lastStep = s.rerouteTarget == null || s.restoreStep >= config.reroute().restoreSteps().size() - 1;
                 if (stepDue && lastStep) {
                     WindowSum w = sum(s, now, d.recovery().window().toMillis());
@@ -432,9 +432,18 @@ public final class RouteHealth {
 
     /** The probe (or restored) traffic since {@code from} is clean: no more errors than the exit ratios allow. */
     private boolean probesClean(RouteState s, long now, long from) {
+        return probesClean(s, now, from, false);
+    }
+
+    /**
+     * @param fresh the calls must fall inside the window: a restore step moves real traffic back, so it
+     *              needs evidence from the step itself, not a run of successes from before it
+     */
+    private boolean probesClean(RouteState s, long now, long from, boolean fresh) {
         AppConfig.Detection d = config.detection();
         WindowSum w = sum(s, now, Math.max(bucketMs, now - from));
-        boolean enoughCalls = w.modelCalls() >= d.recovery().minCalls() || s.consecutiveGood >= d.recovery().minCalls();
+        boolean enoughCalls = w.modelCalls() >= d.recovery().minCalls()
+                || (!fresh && s.consecutiveGood >= d.recovery().minCalls());
         return enoughCalls && s.consecutiveGood > 0
                 && w.ratio(OutcomeClass.AVAILABILITY) < d.recovery().exitRatio()
                 && w.ratio(OutcomeClass.RATE_LIMIT) < d.rateLimit().exitRatio()
@@ -669,7 +678,8 @@ public final class RouteHealth {
         for (Map.Entry<String, String[]> e : desired.entrySet()) {
             RouteState.OpenAlert open = s.openAlerts.get(e.getKey());
             if (open != null) {
-                if (!open.summary.equals(e.getValue()[1])) {
+                // A silence holds back updates too; the first evaluation after it ends sends the news.
+                if (!silenced && !open.summary.equals(e.getValue()[1])) {
                     // Same incident, new facts (another target, a restore step): re-send it, same fingerprint,
                     // so Alertmanager shows the on-call what the automation is doing now.
                     open.summary = e.getValue()[1];

@@ -106,6 +106,8 @@ public final class RouteState {
     int flaps;
     /** State to go back to when traffic returns after IDLE. */
     HealthState resumeState;
+    /** When {@link #resumeState} began, so that a resumed incident keeps its hold. */
+    long resumeSince = Long.MIN_VALUE;
     /** Which class opened the current incident (availability, rate_limit, policy_block). */
     String incidentClass;
 
@@ -170,6 +172,16 @@ public final class RouteState {
 
     public long epoch() {
         return epoch;
+    }
+
+    /** True while the route is UNAVAILABLE but the panic guard holds its reroute back. */
+    public boolean panicHeld() {
+        return panicHeld;
+    }
+
+    /** True while the route is unhealthy and no route of its chain is fit to take its traffic. */
+    public boolean noFallback() {
+        return noFallback;
     }
 
     public RouteOverride override() {

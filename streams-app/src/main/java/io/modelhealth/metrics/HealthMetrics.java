@@ -37,6 +37,7 @@ public final class HealthMetrics {
     public static final String LATE = "model.health.late.events";
     public static final String DUPLICATES = "model.health.duplicate.events";
     public static final String CLOCK_SKEW = "model.health.clock.skew.capped";
+    public static final String REROUTE_HELD = "model.health.reroute.held";
 
     private static final OutcomeClass[] CLASSES = OutcomeClass.values();
     private static final HealthState[] STATES = HealthState.values();
@@ -55,6 +56,7 @@ public final class HealthMetrics {
     private final class RouteMeters {
         final Counter[] calls = new Counter[CLASSES.length];
         final AtomicInteger state = new AtomicInteger(HealthState.HEALTHY.ordinal());
+        final AtomicInteger held = new AtomicInteger();
         final Map<String, double[]> gaugeValues = new ConcurrentHashMap<>();
         final List<Meter> meters = new ArrayList<>();
 
@@ -72,6 +74,11 @@ public final class HealthMetrics {
                 meters.add(Gauge.builder(STATE, state, v -> v.get() == s.ordinal() ? 1 : 0)
                         .description("1 for the route's current health state, 0 for the others")
                         .tags("route", route, "state", s.name()).register(registry));
+            }
+            for (Held h : Held.values()) {
+                meters.add(Gauge.builder(REROUTE_HELD, held, v -> v.get() == h.ordinal() + 1 ? 1 : 0)
+                        .description("1 while the route is unhealthy but its reroute is held back, by cause")
+                        .tags("route", route, "cause", h.tag).register(registry));
             }
         }
 
@@ -119,6 +126,22 @@ public final class HealthMetrics {
 
     public void call(String route, OutcomeClass c) {
         route(route).calls[c.ordinal()].increment();
+    }
+
+    /** Why an unhealthy route's traffic was not moved. */
+    public enum Held {
+        PANIC_GUARD("panic_guard"), NO_FALLBACK("no_fallback");
+
+        final String tag;
+
+        Held(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    /** Whether (and why) the route's reroute is held back right now; null = not held. */
+    public void held(String route, Held cause) {
+        route(route).held.set(cause == null ? 0 : cause.ordinal() + 1);
     }
 
     public void state(String route, HealthState state) {

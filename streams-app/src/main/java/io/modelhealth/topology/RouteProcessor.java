@@ -116,6 +116,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         forwarder.windowsClosed = false;
         engine.onCall(s, call, cls, ts, wallNow, fleet, forwarder);
         store.put(route, s);
+        exportHeld(s);
         lastSeenWall.put(route, wallNow);
         if (forwarder.windowsClosed) {
             exportRatios(s);
@@ -166,6 +167,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             if (forwarder.count > 0) {
                 store.put(e.getKey(), s);
             }
+            exportHeld(s);
             if (forwarder.windowsClosed) {
                 exportRatios(s);
             }
@@ -173,6 +175,10 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 metrics.forgetRoute(e.getKey());
             }
         }
+    }
+
+    private void exportHeld(RouteState s) {
+        metrics.held(s.route(), s.panicHeld() ? HealthMetrics.Held.PANIC_GUARD : s.noFallback() ? HealthMetrics.Held.NO_FALLBACK : null);
     }
 
     private void exportRatios(RouteState s) {
