@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Builds {@code alert.v1} records. One incident = one fingerprint (alert name, subject and start
@@ -46,8 +47,11 @@ public final class AlertFactory {
         labels.put("route", route);
         labels.put("provider", provider);
         labels.put("model", model);
-        labels.putAll(labelExtra);
-        String subject = route + labelExtra.values();
+        // Sorted: the fingerprint must not depend on the iteration order of the caller's map
+        // (Map.of's differs between JVM runs, and firing and resolved may come from different runs).
+        Map<String, String> extra = new TreeMap<>(labelExtra);
+        labels.putAll(extra);
+        String subject = route + extra.values();
         String url = statusPageUrl == null ? null : statusPageUrl + "/api/routes/" + route;
         return build(alertname, labels, subject, summary, description, startsAt, endsAt, url);
     }

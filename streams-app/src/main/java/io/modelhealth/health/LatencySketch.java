@@ -59,8 +59,9 @@ public final class LatencySketch {
         if (!(millis >= 1.0)) {
             return 0;
         }
-        int i = 1 + (int) (Math.log(millis) / Math.log(2) * SUB_BUCKETS);
-        return Math.min(i, SIZE - 1);
+        // Clamped as a double: (int) of +Infinity is Integer.MAX_VALUE, and 1 + that overflows.
+        double i = 1 + Math.floor(Math.log(millis) / Math.log(2) * SUB_BUCKETS);
+        return (int) Math.min(i, SIZE - 1);
     }
 
     /** The geometric middle of bucket i, rounded to 0.1 ms. */

@@ -51,18 +51,29 @@ public final class CallParser {
             return ParseResult.bad(DeadLetter.TOO_LARGE,
                     "record is " + value.length + " bytes; telemetry.max-record-bytes is " + maxRecordBytes);
         }
+        // Jackson's UTF-8 decoding is lenient (overlong forms, encoded surrogates, bytes inside skipped
+        // fields pass), so non-ASCII input is checked strictly first; ASCII-only input is UTF-8.
+        if (!isAscii(value) && !isUtf8(value)) {
+            return ParseResult.bad(DeadLetter.NOT_UTF8, "record value is not valid UTF-8");
+        }
+        if (looksLikeUtf16Or32(value)) {
+            // Jackson would detect the encoding and read it; the contract is UTF-8 JSON only.
+            return ParseResult.bad(DeadLetter.NOT_UTF8, "record value is not UTF-8 (it looks like UTF-16 or UTF-32)");
+        }
         try (JsonParser p = factory.createParser(value)) {
             return readCall(p);
         } catch (IOException | RuntimeException e) {
-            if (!isUtf8(value)) {
-                return ParseResult.bad(DeadLetter.NOT_UTF8, "record value is not valid UTF-8");
-            }
+            // (the bytes are valid UTF-8: checked above)
             return ParseResult.bad(DeadLetter.NOT_JSON, "not valid JSON: " + firstLine(e.getMessage()));
         }
     }
 
     private static ParseResult readCall(JsonParser p) throws IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
+        JsonToken first = p.nextToken();
+        if (first == null) {
+            return ParseResult.bad(DeadLetter.NOT_JSON, "not valid JSON: the record value is empty");
+        }
+        if (first != JsonToken.START_OBJECT) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "expected a JSON object");
         }
         String eventId = null;
@@ -91,7 +102,9 @@ public final class CallParser {
                 case "tenant" -> tenant = text(p, v);
                 case "error_type" -> errorType = text(p, v);
                 case "status_code" -> {
-                    if (v == JsonToken.VALUE_NUMBER_INT) {
+                    if (isBigInteger(p, v)) {
+                        problem = orFirst(problem, "status_code " + abbreviate(p.getText()) + " is outside 0-599");
+                    } else if (v == JsonToken.VALUE_NUMBER_INT) {
                         long s = p.getLongValue();
                         if (s < 0 || s > 599) {
                             problem = orFirst(problem, "status_code " + s + " is outside 0-599");
@@ -105,8 +118,15 @@ public final class CallParser {
                 }
                 case "latency_ms" -> latency = number(p, v);
                 case "ttft_ms" -> ttft = number(p, v);
-                case "input_tokens" -> inputTokens = integer(p, v);
-                case "output_tokens" -> outputTokens = integer(p, v);
+                case "input_tokens", "output_tokens" -> {
+                    if (isBigInteger(p, v)) {
+                        problem = orFirst(problem, field + " " + abbreviate(p.getText()) + " is out of range");
+                    } else if (field.equals("input_tokens")) {
+                        inputTokens = integer(p, v);
+                    } else {
+                        outputTokens = integer(p, v);
+                    }
+                }
                 default -> p.skipChildren();
             }
             if (v != JsonToken.VALUE_NULL && isTypeMismatch(field, v)) {
@@ -165,6 +185,24 @@ public final class CallParser {
         };
     }
 
+    /** An integer literal too large for a long: valid JSON, but out of range for every integer field. */
+    private static boolean isBigInteger(JsonParser p, JsonToken v) throws IOException {
+        return v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER;
+    }
+
+    /**
+     * UTF-8 JSON never holds a raw NUL byte and never starts with FE FF / FF FE, while UTF-16 and
+     * UTF-32 JSON always does one of these in its first two bytes (what Jackson's encoding
+     * detection looks at).
+     */
+    private static boolean looksLikeUtf16Or32(byte[] b) {
+        if (b.length < 2) {
+            return false;
+        }
+        return b[0] == 0 || b[1] == 0 || (b[0] == (byte) 0xFE && b[1] == (byte) 0xFF)
+                || (b[0] == (byte) 0xFF && b[1] == (byte) 0xFE);
+    }
+
     private static String text(JsonParser p, JsonToken v) throws IOException {
         if (v == JsonToken.VALUE_STRING) {
             return p.getText();
@@ -198,6 +236,15 @@ public final class CallParser {
 
     private static String orFirst(String existing, String problem) {
         return existing != null ? existing : problem;
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isUtf8(byte[] bytes) {
