@@ -379,7 +379,9 @@ public final class RouteHealth {
             double threshold = pair.factor() * availabilityBudget;
             WindowSum lw = sum(s, now, pair.longWindow().toMillis());
             WindowSum sw = sum(s, now, pair.shortWindow().toMillis());
-            if (lw.modelCalls() >= a.minCalls() && sw.modelCalls() >= a.minCalls()
+            // Enough evidence in the long window; the short one only has to show the errors are still
+            // happening (SRE workbook), so a thin route in a total outage is still caught.
+            if (lw.modelCalls() >= a.minCalls() && sw.modelCalls() >= 1
                     && lw.of(OutcomeClass.AVAILABILITY) >= d.minErrors()
                     && lw.ratio(OutcomeClass.AVAILABILITY) >= threshold && sw.ratio(OutcomeClass.AVAILABILITY) >= threshold) {
                 String rule = "availability.burn_rate_" + Durations.format(pair.longWindow()) + "_" + Durations.format(pair.shortWindow());
@@ -593,9 +595,11 @@ public final class RouteHealth {
             target = FallbackChooser.choose(s.route, config.fallbacksOf(s.route), fleet);
         }
         if (target == null) {
-            // Nothing fit to take the traffic: keep what we have rather than thrash, and say so.
+            // Nothing fit to take the traffic: keep what we have rather than thrash, and say so. A command to a
+            // target that has turned unhealthy is not refreshed, though: it lapses at expires_at, and traffic goes
+            // home, unless a fit fallback appears first.
             s.noFallback = s.rerouteTarget == null || !FallbackChooser.stillFit(s.rerouteTarget, fleet);
-            if (s.rerouteTarget != null) {
+            if (s.rerouteTarget != null && !s.noFallback) {
                 refreshIfDue(s, now, out);
             }
             return;
@@ -645,10 +649,10 @@ public final class RouteHealth {
                 : s.panicHeld ? "; reroute held by the panic guard" : "";
         if (inIncident && OutcomeClass.POLICY_BLOCK.wireName().equals(s.incidentClass)) {
             desired.put(AlertFactory.ROUTE_BLOCKED, new String[]{AlertFactory.PAGE,
-                    s.route + " BLOCKED: " + s.reason + where});
+                    s.route + " " + s.state + ": " + s.reason + where});
         } else if (inIncident) {
             desired.put(AlertFactory.ROUTE_UNAVAILABLE, new String[]{AlertFactory.PAGE,
-                    s.route + " UNAVAILABLE: " + s.reason + where});
+                    s.route + " " + s.state + ": " + s.reason + where});
         }
         if (s.state == HealthState.DEGRADED) {
             desired.put(AlertFactory.ROUTE_DEGRADED, new String[]{AlertFactory.WARNING, s.route + " DEGRADED: " + s.reason});
@@ -854,7 +858,7 @@ public final class RouteHealth {
         double calls = w.modelCalls();
         return new Evidence(rule, Math.max(0, (w.end() - w.start()) / 1000), Instant.ofEpochMilli(w.start()),
                 Instant.ofEpochMilli(w.end()), Math.round(w.calls()), Math.round(errors),
-                calls <= 0 ? 0 : round3(errors / calls), threshold, w.byClassRounded(), configVersion);
+                calls <= 0 ? 0 : round3(errors / calls), Math.round(threshold * 1e6) / 1e6, w.byClassRounded(), configVersion);
     }
 
     private static String lastError(RouteState s, OutcomeClass c) {

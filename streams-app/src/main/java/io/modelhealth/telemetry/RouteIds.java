@@ -22,10 +22,22 @@ public final class RouteIds {
         return slash < 0 ? route : route.substring(0, slash);
     }
 
-    /** The model part of a route id (without the region). */
+    /**
+     * The model part of a route id, as the route id spells it: everything after the first '/'.
+     * Model ids may contain '/' and '@' themselves (hosted open models, Vertex AI's
+     * {@code claude-sonnet-4@20250514}); with {@code telemetry.route-includes-region} use {@link #modelOf}.
+     */
     public static String model(String route) {
         int slash = route.indexOf('/');
-        String rest = slash < 0 ? route : route.substring(slash + 1);
+        return slash < 0 ? route : route.substring(slash + 1);
+    }
+
+    /** The model part of a route id made by this instance: without the {@code @region} suffix when it adds one. */
+    public String modelOf(String route) {
+        String rest = model(route);
+        if (!includeRegion) {
+            return rest;
+        }
         int at = rest.lastIndexOf('@');
         return at < 0 ? rest : rest.substring(0, at);
     }

@@ -52,6 +52,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private final AppConfig config;
     private final RouteHealth engine;
     private final OutcomeClassifier classifier;
+    private final RouteIds routeIds;
     private final HealthMetrics metrics;
     private final long dedupMs;
     private final long punctuateMs;
@@ -71,6 +72,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         this.config = config;
         this.engine = new RouteHealth(config, configVersion);
         this.classifier = new OutcomeClassifier(config.classes());
+        this.routeIds = new RouteIds(config.telemetry().routeIncludesRegion());
         this.metrics = metrics;
         this.dedupMs = config.telemetry().dedupWindow().toMillis();
         this.punctuateMs = config.windows().punctuateInterval().toMillis();
@@ -99,7 +101,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         long wallNow = context.currentSystemTimeMs();
         forwarder.count = 0;
         if (event.isOverride()) {
-            RouteState s = load(route);
+            RouteState s = load(route, null);
             engine.onOverride(s, event.override(), record.timestamp(), fleet, forwarder);
             store.put(route, s);
             return;
@@ -112,7 +114,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         OutcomeClass cls = classifier.classify(call);
         metrics.call(route, cls);
-        RouteState s = load(route);
+        RouteState s = load(route, call);
         forwarder.windowsClosed = false;
         engine.onCall(s, call, cls, ts, wallNow, fleet, forwarder);
         store.put(route, s);
@@ -136,9 +138,14 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         return false;
     }
 
-    private RouteState load(String route) {
+    /** The route's state, or a fresh one named after the call (or, for an override, the route id). */
+    private RouteState load(String route, LlmCall call) {
         RouteState s = store.get(route);
-        return s != null ? s : engine.newState(route, RouteIds.provider(route), RouteIds.model(route));
+        if (s != null) {
+            return s;
+        }
+        return call != null ? engine.newState(route, call.provider(), call.model())
+                : engine.newState(route, RouteIds.provider(route), routeIds.modelOf(route));
     }
 
     private void punctuate(long wallNow) {

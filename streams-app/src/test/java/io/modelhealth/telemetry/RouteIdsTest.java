@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelhealth.schemas.LlmCall;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class RouteIdsTest {
@@ -25,7 +24,8 @@ class RouteIdsTest {
     @Test
     void partsOfARouteId() {
         assertThat(RouteIds.provider("aws.bedrock/anthropic.claude-v2@eu-west-1")).isEqualTo("aws.bedrock");
-        assertThat(RouteIds.model("aws.bedrock/anthropic.claude-v2@eu-west-1")).isEqualTo("anthropic.claude-v2");
+        assertThat(new RouteIds(true).modelOf("aws.bedrock/anthropic.claude-v2@eu-west-1")).isEqualTo("anthropic.claude-v2");
+        assertThat(new RouteIds(false).modelOf("vertex/claude-sonnet-4@20250514")).isEqualTo("claude-sonnet-4@20250514");
         // model ids may themselves contain slashes (e.g. hosted open models)
         assertThat(RouteIds.provider("together/meta-llama/Llama-4")).isEqualTo("together");
         assertThat(RouteIds.model("together/meta-llama/Llama-4")).isEqualTo("meta-llama/Llama-4");
@@ -33,17 +33,13 @@ class RouteIdsTest {
         assertThat(RouteIds.provider("noslash")).isEqualTo("noslash");
     }
 
-    @Disabled("RouteIds.model is static and always strips an '@' suffix as a region, but by default "
-            + "(telemetry.route-includes-region = false) route ids carry no region, and real model ids contain '@' "
-            + "(Vertex AI: claude-sonnet-4@20250514), so the model label of state records and alerts is wrong. "
-            + "The fix needs the region setting where the label is made (topology/RouteProcessor, not in this scope): "
-            + "take provider and model from the call, or an instance method of the configured RouteIds.")
     @Test
     void providerAndModelRoundTripThroughTheRouteId() {
         RouteIds ids = new RouteIds(false);
         for (String[] pm : new String[][]{{"anthropic", "claude-fable-5"}, {"openai", "gpt-5"}, {"vertex", "claude-sonnet-4@20250514"}}) {
             String route = ids.of(call(pm[0], pm[1], null));
             assertThat(RouteIds.provider(route)).isEqualTo(pm[0]);
+            assertThat(ids.modelOf(route)).as(route).isEqualTo(pm[1]);
             assertThat(RouteIds.model(route)).as(route).isEqualTo(pm[1]);
         }
     }
