@@ -28,6 +28,11 @@ public final class Main {
                         (e instanceof ConfigException ? "config error: " : "cannot start: ") + e.getMessage()));
                 return CONFIG_ERROR;
             }
+            if (e instanceof IllegalArgumentException) {
+                // A value the options parser could not judge (e.g. an unknown scenario name).
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                return CONFIG_ERROR;
+            }
             throw e;
         });
         return cli.execute(args);
