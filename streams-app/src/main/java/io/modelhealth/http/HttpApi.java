@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET /                                the status page (self-contained HTML; polls /api/routes?view=page)
  * GET /metrics                         Prometheus text format 0.0.4
- * GET /healthz                         200 "ok" while the process lives (liveness)
+ * GET /healthz                         200 "ok" while the process lives and its stream processing has not failed (liveness)
  * GET /readyz                          200 "ready" when the stores answer, else 503 and why (readiness)
  * GET /api/routes                      [model.health.state.v1, ...]
  * GET /api/routes?view=page            {now, counts, routes: [state + error ratio + p95]}: see StatusPageView
@@ -156,7 +156,7 @@ public final class HttpApi implements AutoCloseable {
             case "/metrics":
                 return Optional.of(q -> new Response(200, PROMETHEUS_TEXT, registry.scrape().getBytes(StandardCharsets.UTF_8)));
             case "/healthz":
-                return Optional.of(q -> text(200, "ok"));
+                return Optional.of(q -> queries.alive() ? text(200, "ok") : text(503, "stream processing failed: restart me"));
             case "/readyz":
                 return Optional.of(q -> queries.ready() ? text(200, "ready") : text(503, "not ready: " + queries.notReadyReason()));
             case API_ROUTES:

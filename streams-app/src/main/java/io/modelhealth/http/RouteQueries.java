@@ -29,6 +29,14 @@ public interface RouteQueries {
     /** True when queries can be answered: the engine runs and its stores are queryable. */
     boolean ready();
 
+    /**
+     * False when the process should be restarted: the stream processing has failed for good
+     * (Kafka Streams in ERROR). Liveness, unlike readiness, stays true while rebalancing or restoring.
+     */
+    default boolean alive() {
+        return true;
+    }
+
     /** Why {@link #ready()} is false, for {@code /readyz}; called only after it returned false. */
     default String notReadyReason() {
         return "not ready";

@@ -118,6 +118,12 @@ public final class StreamsRouteQueries implements RouteQueries {
     }
 
     @Override
+    public boolean alive() {
+        KafkaStreams.State state = streams.state();
+        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+    }
+
+    @Override
     public boolean ready() {
         return notReadyOrNull() == null;
     }

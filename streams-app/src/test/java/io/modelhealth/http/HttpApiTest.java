@@ -75,6 +75,14 @@ class HttpApiTest {
     }
 
     @Test
+    void healthzFailsWhenTheStreamProcessingHasFailedSoTheProcessGetsRestarted() throws Exception {
+        queries.alive(false);
+        HttpResponse<String> r = get("/healthz");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("restart");
+    }
+
+    @Test
     void readyzFollowsTheQueries() throws Exception {
         HttpResponse<String> ready = get("/readyz");
         assertThat(ready.statusCode()).isEqualTo(200);

@@ -32,6 +32,19 @@ final class InMemoryRouteQueries implements RouteQueries {
         return this;
     }
 
+    private volatile boolean alive = true;
+
+    /** Whether the stream processing still lives (false: it failed for good). */
+    InMemoryRouteQueries alive(boolean alive) {
+        this.alive = alive;
+        return this;
+    }
+
+    @Override
+    public boolean alive() {
+        return alive;
+    }
+
     /** Not ready for the given reason; null makes it ready again. */
     InMemoryRouteQueries notReady(String reason) {
         this.notReady = reason;

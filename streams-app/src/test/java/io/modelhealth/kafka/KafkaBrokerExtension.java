@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,16 +27,25 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * Gives integration tests a Kafka cluster, one for the whole test run: started on first use, kept
  * in the root {@link ExtensionContext.Store} (which closes it when the run ends), and shared by
  * every test class in the JVM, because starting a broker costs about two seconds.
  *
- * <p>Which cluster: if the environment variable {@value #BOOTSTRAP_ENV} is set, the cluster at
- * those bootstrap servers (nothing is started; topics the tests create are deleted at the end);
- * otherwise an {@link EmbeddedKafkaBroker}. A Testcontainers variant would be a third branch of
- * {@code SharedCluster.start()}.
+ * <p>Which cluster, first match wins ({@code SharedCluster.start()}):
+ * <ol>
+ *   <li>{@value #BOOTSTRAP_ENV} set: the cluster at those bootstrap servers (nothing is started;
+ *       topics the tests create are deleted at the end);</li>
+ *   <li>{@value #DOCKER_ENV}{@code =true} (environment variable or system property) and a Docker
+ *       engine answers: a Testcontainers {@link KafkaContainer} of {@value #KAFKA_IMAGE}, the broker
+ *       image the compose file runs. Opt-in, so that a machine that happens to have Docker does not
+ *       silently switch its build to pulling images; asked for without an engine, it logs why and
+ *       falls through;</li>
+ *   <li>otherwise an {@link EmbeddedKafkaBroker}.</li>
+ * </ol>
  *
  * <p>Use it either way:
  * <pre>{@code
@@ -57,6 +67,15 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
 
     /** Bootstrap servers of an external cluster to test against instead of the embedded broker. */
     public static final String BOOTSTRAP_ENV = "MODEL_HEALTH_TEST_BOOTSTRAP";
+    /** {@code true} (environment variable or system property): run Kafka in Docker through Testcontainers. */
+    public static final String DOCKER_ENV = "MODEL_HEALTH_TEST_DOCKER";
+    /** The broker image for Testcontainers; deploy/compose/docker-compose.yml runs the same one. */
+    public static final String KAFKA_IMAGE = "apache/kafka:4.1.0";
+    /**
+     * How long to wait for Testcontainers to find a Docker engine. Without one the answer comes in
+     * milliseconds; the bound is only there so that a half-configured DOCKER_HOST cannot hang the build.
+     */
+    private static final Duration DOCKER_PROBE_TIMEOUT = Duration.ofSeconds(20);
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
@@ -81,6 +100,50 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
         return shared(extensionContext);
+    }
+
+    /** Whether {@value #DOCKER_ENV} asks for Kafka in Docker (environment variable or system property). */
+    public static boolean dockerRequested() {
+        String value = System.getProperty(DOCKER_ENV, System.getenv(DOCKER_ENV));
+        return value != null && value.strip().equalsIgnoreCase("true");
+    }
+
+    /**
+     * Why Testcontainers cannot run a container here, or empty if a Docker engine answers. Never
+     * throws and never waits longer than {@link #DOCKER_PROBE_TIMEOUT}.
+     */
+    public static Optional<String> dockerUnavailableReason() {
+        CompletableFuture<Boolean> probe = CompletableFuture.supplyAsync(() -> {
+            try {
+                return DockerClientFactory.instance().isDockerAvailable();
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
+        });
+        try {
+            return probe.get(DOCKER_PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    ? Optional.empty()
+                    : Optional.of("no Docker engine found by Testcontainers (DOCKER_HOST, /var/run/docker.sock, "
+                            + "~/.testcontainers.properties)");
+        } catch (TimeoutException e) {
+            return Optional.of("Testcontainers found no Docker engine within " + DOCKER_PROBE_TIMEOUT.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            return Optional.of("the Docker check failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted while looking for a Docker engine");
+        }
+    }
+
+    /**
+     * A not-yet-started single-node KRaft {@link KafkaContainer} of {@value #KAFKA_IMAGE}, set up like
+     * the embedded broker where it matters: no implicit topic creation (the app's topic checks are
+     * exercised honestly) and no initial rebalance delay.
+     */
+    public static KafkaContainer newKafkaContainer() {
+        return new KafkaContainer(KAFKA_IMAGE)
+                .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
     }
 
     /** The shared cluster; there is one per test run, whichever way the extension is registered. */
@@ -139,15 +202,19 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
         /** Distinguishes this run's topics from earlier runs' on a long-lived external cluster. */
         private static final String RUN_ID = UUID.randomUUID().toString().substring(0, 8);
 
-        private final Optional<EmbeddedKafkaBroker> broker;
+        /** What {@link #close()} stops: the embedded broker or the container; empty for an external cluster. */
+        private final Optional<AutoCloseable> owned;
+        /** "embedded broker", "Testcontainers Kafka apache/kafka:…" or "external cluster". */
+        private final String kind;
         private final String bootstrapServers;
         private final Admin admin;
         private final short replicationFactor;
         private final AtomicLong topicCounter = new AtomicLong();
         private final List<String> testTopics = new ArrayList<>();
 
-        private SharedCluster(Optional<EmbeddedKafkaBroker> broker, String bootstrapServers) {
-            this.broker = broker;
+        private SharedCluster(Optional<AutoCloseable> owned, String kind, String bootstrapServers) {
+            this.owned = owned;
+            this.kind = kind;
             this.bootstrapServers = bootstrapServers;
             Map<String, Object> adminProps = new HashMap<>(clientProperties());
             adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "test-cluster-admin");
@@ -161,13 +228,33 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
             String external = System.getenv(BOOTSTRAP_ENV);
             if (external != null && !external.isBlank()) {
                 log.info("integration tests use the external Kafka cluster at {} ({})", external, BOOTSTRAP_ENV);
-                return new SharedCluster(Optional.empty(), external.strip());
+                return new SharedCluster(Optional.empty(), "external cluster", external.strip());
+            }
+            if (dockerRequested()) {
+                Optional<String> unavailable = dockerUnavailableReason();
+                if (unavailable.isEmpty()) {
+                    return startContainer();
+                }
+                log.warn("{}=true but {}: integration tests use the embedded broker", DOCKER_ENV, unavailable.get());
             }
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
             try {
-                return new SharedCluster(Optional.of(broker), broker.bootstrapServers());
+                return new SharedCluster(Optional.of(broker), "embedded broker", broker.bootstrapServers());
             } catch (RuntimeException e) {
                 broker.close();
+                throw e;
+            }
+        }
+
+        private static SharedCluster startContainer() {
+            KafkaContainer container = newKafkaContainer();
+            container.start();
+            try {
+                log.info("integration tests use Testcontainers Kafka {} at {}", KAFKA_IMAGE, container.getBootstrapServers());
+                return new SharedCluster(Optional.of(container::stop), "Testcontainers Kafka " + KAFKA_IMAGE,
+                        container.getBootstrapServers());
+            } catch (RuntimeException e) {
+                container.stop();
                 throw e;
             }
         }
@@ -210,19 +297,24 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
 
         @Override
         public String description() {
-            return broker.map(b -> "embedded broker at " + bootstrapServers)
-                    .orElse("external cluster at " + bootstrapServers);
+            return kind + " at " + bootstrapServers;
         }
 
         @Override
         public void close() {
             try {
-                if (broker.isEmpty()) {
+                if (owned.isEmpty()) {
                     deleteTestTopics();
                 }
                 admin.close(Duration.ofSeconds(5));
             } finally {
-                broker.ifPresent(EmbeddedKafkaBroker::close);
+                if (owned.isPresent()) {
+                    try {
+                        owned.get().close();
+                    } catch (Exception e) {
+                        log.warn("could not stop the {} at {}: {}", kind, bootstrapServers, e.toString());
+                    }
+                }
             }
         }
 
