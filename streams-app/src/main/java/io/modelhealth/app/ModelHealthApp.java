@@ -1,5 +1,6 @@
 package io.modelhealth.app;
 
+import io.modelhealth.alerts.sink.AlertmanagerSink;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.config.ConfigLoader;
 import io.modelhealth.kafka.TopicAdmin;
@@ -47,9 +48,12 @@ public final class ModelHealthApp implements AutoCloseable {
     private final HealthMetrics metrics;
     private final KafkaStreamsMetrics streamsMetrics;
     private final HttpApi http;
+    /** Posts the alerts topic to Alertmanager; null without alerts.alertmanager-url. */
+    private final AlertmanagerSink alertmanagerSink;
 
     private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, MetricsRegistry registry,
-                           HealthMetrics metrics, KafkaStreamsMetrics streamsMetrics, HttpApi http) {
+                           HealthMetrics metrics, KafkaStreamsMetrics streamsMetrics, HttpApi http,
+                           AlertmanagerSink alertmanagerSink) {
         this.config = config;
         this.configVersion = configVersion;
         this.streams = streams;
@@ -57,6 +61,7 @@ public final class ModelHealthApp implements AutoCloseable {
         this.metrics = metrics;
         this.streamsMetrics = streamsMetrics;
         this.http = http;
+        this.alertmanagerSink = alertmanagerSink;
     }
 
     /**
@@ -97,10 +102,26 @@ public final class ModelHealthApp implements AutoCloseable {
             registry.close();
             throw new StartupException("cannot listen on HTTP port " + port + " (http.port): " + e.getMessage(), e);
         }
+        AlertmanagerSink alertmanagerSink = null;
+        if (config.alerts().alertmanagerUrl() != null) {
+            try {
+                // Its own consumer group and thread: a slow or dead Alertmanager never holds up the stream.
+                alertmanagerSink = new AlertmanagerSink(config, registry.registry());
+            } catch (RuntimeException e) {
+                http.close();
+                streams.close();
+                streamsMetrics.close();
+                registry.close();
+                throw new StartupException("cannot create the Alertmanager sink (alerts.alertmanager-url): " + e.getMessage(), e);
+            }
+        }
         log.info("starting model-health (config {}, {} input partitions, application.id {}, http :{})", version,
                 partitions, props.get(StreamsConfig.APPLICATION_ID_CONFIG), http.port());
         streams.start();
-        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http);
+        if (alertmanagerSink != null) {
+            alertmanagerSink.start();
+        }
+        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http, alertmanagerSink);
     }
 
     private static int freePort() {
@@ -184,6 +205,9 @@ public final class ModelHealthApp implements AutoCloseable {
 
     @Override
     public void close() {
+        if (alertmanagerSink != null) {
+            alertmanagerSink.close();
+        }
         http.close();
         // Long enough for a clean close: commit, flush the state stores, leave the group.
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
