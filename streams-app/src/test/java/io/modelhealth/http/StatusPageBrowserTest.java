@@ -1,16 +1,13 @@
 package io.modelhealth.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelhealth.schemas.HealthState;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -122,45 +118,7 @@ class StatusPageBrowserTest {
     // ---------------------------------------------------------------- chromium
 
     private String chromium(String... action) throws IOException, InterruptedException {
-        String binary = findChromium();
-        assumeTrue(binary != null, "Chromium not found on PATH (tried $CHROMIUM, chromium, chromium-browser): "
-                + "skipping the status-page browser test. Install it with: apt-get install -y chromium");
-        List<String> command = new ArrayList<>(List.of(binary, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--hide-scrollbars", "--user-data-dir=" + profile,
-                "--virtual-time-budget=5000"));
-        command.addAll(List.of(action));
-        command.add("http://127.0.0.1:" + api.port() + "/");
-        Path log = Files.createTempFile(profile, "chromium", ".log");
-        Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish in " + TIMEOUT_SECONDS + " s; its log:\n" + Files.readString(log));
-        }
-        assertThat(p.exitValue()).as("chromium exit code; its log:%n%s", Files.readString(log)).isZero();
-        return new String(out, StandardCharsets.UTF_8);
-    }
-
-    private static String findChromium() {
-        String configured = System.getenv("CHROMIUM");
-        if (configured != null && !configured.isBlank()) {
-            return configured;
-        }
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String name : List.of("chromium", "chromium-browser")) {
-            for (String dir : path.split(File.pathSeparator)) {
-                File f = new File(dir, name);
-                if (f.isFile() && f.canExecute()) {
-                    return f.getPath();
-                }
-            }
-        }
-        return null;
+        return HeadlessChromium.run(profile, "http://127.0.0.1:" + api.port() + "/", action);
     }
 
     // ---------------------------------------------------------------- DOM helpers

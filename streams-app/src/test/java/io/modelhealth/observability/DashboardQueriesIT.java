@@ -180,6 +180,28 @@ class DashboardQueriesIT {
         }
     }
 
+    /**
+     * What a new user does during the demo: open the status page. Real headless Chromium loads it from
+     * the running app and must show the withdrawn model BLOCKED with its reroute; the screenshot is
+     * kept as a build artifact (streams-app/target/status-page-demo.png).
+     */
+    @Test
+    void theStatusPageShowsTheWithdrawnModelBlockedWithItsReroute() throws Exception {
+        Path profile = Files.createDirectories(tmp.resolve("chromium"));
+        String url = "http://127.0.0.1:" + app.httpPort() + "/";
+        await("status page shows the withdrawal").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            String dom = io.modelhealth.http.HeadlessChromium.run(profile, url, "--dump-dom");
+            Matcher row = Pattern.compile("<tr\\b[^>]*data-route=\"" + Pattern.quote(BLOCKED) + "\"[^>]*>.*?</tr>",
+                    Pattern.DOTALL).matcher(dom);
+            assertThat(row.find()).as("a row for %s in%n%s", BLOCKED, dom).isTrue();
+            assertThat(row.group()).contains("data-state=\"BLOCKED\"").contains("→");
+        });
+        Path png = Path.of("target", "status-page-demo.png").toAbsolutePath();
+        io.modelhealth.http.HeadlessChromium.run(profile, url, "--screenshot=" + png, "--window-size=1280,800");
+        assertThat(png).exists();
+        assertThat(Files.size(png)).isGreaterThan(10_000);
+    }
+
     @Test
     void everyMetricOfTheDesignIsExported() {
         assertThat(exported).containsAll(DESIGN_METRICS);
