@@ -215,7 +215,9 @@ public record AppConfig(
                 new Topics("llm.calls", "llm.calls.dlq", "model.health.windows", "model.health.anomalies",
                         "model.health.state", "model.health.alerts", "model.reroute.commands",
                         "model.health.overrides", 6, -1),
-                new Telemetry(false, 64 * 1024, Duration.ofMinutes(1), Duration.ofMinutes(10)),
+                // Future skew at most the grace period: one call from a fast clock then cannot push its route's
+                // event time past the point where honest calls would arrive late.
+                new Telemetry(false, 64 * 1024, Duration.ofSeconds(10), Duration.ofMinutes(10)),
                 new Classes(defaultClassRules(), OutcomeClass.AVAILABILITY),
                 new Windows(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(1)),
                 new Detection(
@@ -283,6 +285,10 @@ public record AppConfig(
             throw new ConfigException("telemetry.max-record-bytes", "must be at least 256");
         }
         nonNegative("telemetry.max-future-skew", telemetry.maxFutureSkew());
+        if (telemetry.maxFutureSkew().compareTo(windows.grace()) > 0) {
+            throw new ConfigException("telemetry.max-future-skew", "must not exceed windows.grace ("
+                    + Durations.format(windows.grace()) + "): a call from a fast clock would make honest calls late");
+        }
         nonNegative("telemetry.dedup-window", telemetry.dedupWindow());
         for (int i = 0; i < classes.rules().size(); i++) {
             ClassRule rule = classes.rules().get(i);

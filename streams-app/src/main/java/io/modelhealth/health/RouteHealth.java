@@ -85,10 +85,21 @@ public final class RouteHealth {
 
     /** Event time at which a silent route is evaluated, given the wall clock now. */
     public static long estimatedEventTime(RouteState s, long wallNow) {
+        return estimatedEventTime(s, wallNow, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #estimatedEventTime(RouteState, long)}, counting silence only since {@code watchingSince}
+     * (wall clock): a process that just started (after a crash, a restart or a rebalance) did not watch
+     * the route before, so the time it was down is not the route's silence — it would close buckets
+     * early and turn the calls queued meanwhile into late ones.
+     */
+    public static long estimatedEventTime(RouteState s, long wallNow, long watchingSince) {
         if (s.lastCallWall == Long.MIN_VALUE) {
             return s.routeTime;
         }
-        return Math.max(s.routeTime, s.lastCallAt + Math.max(0, wallNow - s.lastCallWall));
+        long silentSince = Math.max(s.lastCallWall, watchingSince);
+        return Math.max(s.routeTime, s.lastCallAt + Math.max(0, wallNow - silentSince));
     }
 
     // ---------------------------------------------------------------- inputs

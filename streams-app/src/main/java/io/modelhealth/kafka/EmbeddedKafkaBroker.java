@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * for the {@code demo} command and the integration tests.
  *
  * <p>It listens on free ports of 127.0.0.1 only, keeps its data in a fresh temporary directory and
- * deletes that directory on {@link #close()}. Internal topics use replication factor 1 and min ISR 1,
+ * deletes that directory on {@link #close()}. For fault tests it can be {@linkplain #stop() stopped}
+ * and {@linkplain #restart() started again} on the same ports with the same data, as a broker
+ * process that goes down and comes back looks to its clients. Internal topics use replication factor 1 and min ISR 1,
  * so consumer groups and transactions (exactly-once) work on the single node. Topics are never
  * created implicitly ({@code auto.create.topics.enable=false}), so the application's own topic
  * checks are exercised honestly.
@@ -81,20 +83,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             "controller.listener.names", "controller.quorum.bootstrap.servers",
             "controller.quorum.voters", "process.roles", "node.id", "log.dirs", "log.dir");
 
-    private final KafkaRaftServer server;
+    /** How long {@link #restart()} keeps trying to bind ports that the stopped broker just released. */
+    private static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The running server; null while {@linkplain #stop() stopped}. A KafkaRaftServer cannot start twice. */
+    private KafkaRaftServer server;
     private final Path rootDir;
     private final String clusterId;
     private final Map<String, Integer> listenerPorts;
+    /** The broker's configuration, kept to start it again with the same ports and data. */
+    private final Properties config;
+    /** The builder that started it: {@link #restart()} probes readiness with the same timeout and client settings. */
+    private final Builder settings;
     private final Duration startupTime;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path rootDir, String clusterId,
-                                Map<String, Integer> listenerPorts, Duration startupTime, boolean closeOnJvmExit) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path rootDir, String clusterId, Map<String, Integer> listenerPorts,
+                                Properties config, Builder settings, Duration startupTime, boolean closeOnJvmExit) {
         this.server = server;
         this.rootDir = rootDir;
         this.clusterId = clusterId;
         this.listenerPorts = Map.copyOf(listenerPorts);
+        this.config = config;
+        this.settings = settings;
         this.startupTime = startupTime;
         if (closeOnJvmExit) {
             shutdownHook = new Thread(this::close, "embedded-kafka-broker-shutdown");
@@ -150,7 +162,79 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return startupTime;
     }
 
-    /** Stops the broker, waits for it to finish, and deletes its data directory. Idempotent. */
+    /** Whether the broker is serving: started and neither {@linkplain #stop() stopped} nor closed. */
+    public synchronized boolean isRunning() {
+        return server != null && !closed;
+    }
+
+    /**
+     * Stops the broker as a controlled shutdown of its process would, but remembers its ports for
+     * {@link #restart()} (nothing else should bind them meanwhile) and keeps its data directory (logs, metadata, committed offsets, transaction
+     * state) in place. Clients see connections refused until it is back. Idempotent.
+     *
+     * @return how long the shutdown took
+     */
+    public synchronized Duration stop() {
+        requireOpen();
+        if (server == null) {
+            return Duration.ZERO;
+        }
+        long begin = System.nanoTime();
+        KafkaRaftServer stopping = server;
+        server = null;
+        stopping.shutdown();
+        stopping.awaitShutdown();
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        log.info("Embedded Kafka broker {} stopped in {} ms (data kept in {})", bootstrapServers(), took.toMillis(), rootDir);
+        return took;
+    }
+
+    /**
+     * Starts a {@linkplain #stop() stopped} broker again on the same ports, with the same data and
+     * cluster id, and returns once it answers clients: {@link #bootstrapServers()} stays valid, so
+     * clients reconnect by themselves. A running broker is stopped first.
+     *
+     * @return how long it took from this call until the broker answered again
+     * @throws IllegalStateException if a port was taken by someone else meanwhile, or it does not answer in time
+     */
+    public synchronized Duration restart() {
+        requireOpen();
+        long begin = System.nanoTime();
+        if (server != null) {
+            stop();
+        }
+        long rebindDeadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
+        while (true) {
+            KafkaRaftServer starting = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
+            try {
+                starting.startup();
+                server = starting;
+                break;
+            } catch (RuntimeException e) {
+                shutdownQuietly(starting, e);
+                // The released ports are normally free at once; a socket still closing can hold one briefly.
+                if (!Builder.isBindFailure(e) || System.nanoTime() > rebindDeadline) {
+                    throw new IllegalStateException("the embedded Kafka broker could not start again on "
+                            + listenerPorts + " with the data in " + rootDir, e);
+                }
+                pause(Duration.ofMillis(200));
+            }
+        }
+        try {
+            settings.awaitReady(bootstrapServers(), begin);
+        } catch (RuntimeException e) {
+            KafkaRaftServer failed = server;
+            server = null;
+            shutdownQuietly(failed, e);
+            throw e;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        log.info("Embedded Kafka broker restarted on {} in {} ms (cluster {}, data {})", bootstrapServers(),
+                took.toMillis(), clusterId, rootDir);
+        return took;
+    }
+
+    /** Stops the broker (if running), waits for it to finish, and deletes its data directory. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -166,13 +250,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         long begin = System.nanoTime();
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            if (server != null) {
+                server.shutdown();
+                server.awaitShutdown();
+                server = null;
+            }
         } finally {
             deleteRecursively(rootDir);
         }
         log.info("Embedded Kafka broker {} stopped in {} ms", bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the embedded Kafka broker " + bootstrapServers() + " is closed");
+        }
+    }
+
+    private static void shutdownQuietly(KafkaRaftServer server, Throwable failure) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting the embedded broker", e);
+        }
     }
 
     @Override
@@ -302,7 +413,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 Duration took = Duration.ofNanos(System.nanoTime() - begin);
                 log.info("Embedded Kafka broker started on {} in {} ms (cluster {}, data {})",
                         bootstrap, took.toMillis(), clusterId, root);
-                return new EmbeddedKafkaBroker(server, root, clusterId, ports, took, closeOnJvmExit);
+                return new EmbeddedKafkaBroker(server, root, clusterId, ports, props, this, took, closeOnJvmExit);
             } catch (RuntimeException | Error e) {
                 if (server != null) {
                     try {
@@ -430,7 +541,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             log.debug("kafka-storage format: {}", text);
         }
 
-        private void awaitReady(String bootstrap, long beginNanos) {
+        void awaitReady(String bootstrap, long beginNanos) {
             long deadline = beginNanos + startupTimeout.toNanos();
             Map<String, Object> clientProps = new LinkedHashMap<>(probeClientProperties);
             clientProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -468,7 +579,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + " did not answer within " + startupTimeout.toSeconds() + " s", lastFailure);
         }
 
-        private static boolean isBindFailure(Throwable e) {
+        static boolean isBindFailure(Throwable e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof BindException) {
                     return true;

@@ -66,6 +66,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     /** Wall time each local route last had a call; rebuilt from the store after a restart or rebalance. */
     private final Map<String, Long> lastSeenWall = new HashMap<>();
     private boolean indexed;
+    /** Wall time this processor started watching its routes (init after a start, restart or rebalance). */
+    private long watchingSince;
     private final Forwarder forwarder = new Forwarder();
 
     public RouteProcessor(AppConfig config, String configVersion, HealthMetrics metrics) {
@@ -88,6 +90,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         this.store = context.getStateStore(STATE_STORE);
         this.seen = dedupMs > 0 ? context.getStateStore(DEDUP_STORE) : null;
         this.fleet = new LocalFirstFleetView(store, new StoreFleetView(context.getStateStore(FLEET_STORE)));
+        // This task watches its routes from now on; whatever happened while no instance ran it is not silence.
+        this.watchingSince = context.currentSystemTimeMs();
         context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -153,7 +157,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             try (KeyValueIterator<String, RouteState> it = store.all()) {
                 while (it.hasNext()) {
                     KeyValue<String, RouteState> kv = it.next();
-                    lastSeenWall.put(kv.key, kv.value.lastCallWall() == Long.MIN_VALUE ? wallNow : kv.value.lastCallWall());
+                    lastSeenWall.put(kv.key, Math.max(kv.value.lastCallWall(), watchingSince));
                 }
             }
             indexed = true;
@@ -170,7 +174,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             }
             forwarder.count = 0;
             forwarder.windowsClosed = false;
-            engine.onTick(s, RouteHealth.estimatedEventTime(s, wallNow), fleet, forwarder);
+            engine.onTick(s, RouteHealth.estimatedEventTime(s, wallNow, watchingSince), fleet, forwarder);
             if (forwarder.count > 0) {
                 store.put(e.getKey(), s);
             }

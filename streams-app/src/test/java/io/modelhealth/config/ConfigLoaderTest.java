@@ -556,6 +556,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFutureSkewBeyondTheGraceFailsNamingBothKeys() {
+        assertThatThrownBy(() -> load(yaml("telemetry: {max-future-skew: 1m}\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("telemetry.max-future-skew").hasMessageContaining("windows.grace");
+    }
+
+    @Test
     void toYamlRoundTrips() throws IOException {
         AppConfig config = load(yaml("""
                 kafka:
@@ -565,6 +572,7 @@ class ConfigLoaderTest {
                 http: {port: 9090}
                 telemetry:
                   route-includes-region: true
+                  max-future-skew: 1s
                   dedup-window: 0s
                 classes:
                   rules:
