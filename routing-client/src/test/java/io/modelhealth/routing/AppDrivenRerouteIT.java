@@ -52,6 +52,7 @@ class AppDrivenRerouteIT {
             Files.writeString(file, """
                     kafka: { application.id: routing-loop }
                     topics: { partitions: 1, replication-factor: 1 }
+                    telemetry: { max-future-skew: 1s }
                     windows: { bucket: 1s, grace: 1s, punctuate-interval: 500ms }
                     detection:
                       availability:

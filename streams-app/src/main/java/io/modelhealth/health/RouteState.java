@@ -2,6 +2,8 @@ package io.modelhealth.health;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.modelhealth.schemas.Evidence;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.OutcomeClass;
@@ -85,6 +87,12 @@ public final class RouteState {
     String provider;
     String model;
 
+    /**
+     * Written as one compact binary blob ({@link RouteStateSerde.RingCodec}), not as an array of
+     * objects: the ring is most of a route's state, and the store reads and writes it on every call.
+     */
+    @JsonSerialize(using = RouteStateSerde.RingSerializer.class)
+    @JsonDeserialize(using = RouteStateSerde.RingDeserializer.class)
     Bucket[] ring;
     /** Highest event time seen (or reached by punctuation) for this route. */
     long routeTime = Long.MIN_VALUE;

@@ -121,7 +121,9 @@ public final class HealthMetrics {
     }
 
     private RouteMeters route(String route) {
-        return routes.computeIfAbsent(route, RouteMeters::new);
+        // get first: a plain read on the per-call path, without computeIfAbsent's capturing lambda.
+        RouteMeters m = routes.get(route);
+        return m != null ? m : routes.computeIfAbsent(route, RouteMeters::new);
     }
 
     public void call(String route, OutcomeClass c) {

@@ -162,9 +162,11 @@ public final class CallParser {
         if ((inputTokens != null && inputTokens < 0) || (outputTokens != null && outputTokens < 0)) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "token counts must be integers >= 0");
         }
-        Instant ts;
+        Instant ts = fastTimestamp(timestamp);
         try {
-            ts = OffsetDateTime.parse(timestamp, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            if (ts == null) {
+                ts = OffsetDateTime.parse(timestamp, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            }
         } catch (DateTimeParseException e) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION,
                     "timestamp '" + abbreviate(timestamp) + "' is not an RFC 3339 date-time (e.g. 2026-11-27T14:03:07.123Z)");
@@ -174,6 +176,79 @@ public final class CallParser {
         }
         return ParseResult.ok(new LlmCall(eventId, ts, provider, model, region, tenant, status, errorType,
                 latency, ttft, inputTokens, outputTokens));
+    }
+
+    /**
+     * The instant of a timestamp in the shape producers send ({@code 2026-11-27T14:03:07.123Z},
+     * {@code ...07+02:00}), or null for any other shape or any out-of-range field, which then goes
+     * through {@link OffsetDateTime#parse} (and its error message). {@code OffsetDateTime.parse} was
+     * the single most expensive step of parsing a call (~1 µs and ~1 KB of garbage each); this reads
+     * the same instant directly. It accepts a strict subset of what ISO_OFFSET_DATE_TIME accepts.
+     */
+    static Instant fastTimestamp(String t) {
+        int n = t.length();
+        // yyyy-MM-ddTHH:mm:ss then an optional fraction, then Z or ±HH:mm
+        if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
+                || t.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59) {
+            return null;
+        }
+        int i = 19;
+        int nanos = 0;
+        if (t.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && i - start < 10 && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+                nanos = nanos * 10 + (t.charAt(i) - '0');
+                i++;
+            }
+            int width = i - start;
+            if (width == 0 || width > 9) {
+                return null;
+            }
+            for (int w = width; w < 9; w++) {
+                nanos *= 10;
+            }
+        }
+        int offsetSeconds;
+        if (i == n - 1 && t.charAt(i) == 'Z') {
+            offsetSeconds = 0;
+        } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && t.charAt(i + 3) == ':') {
+            int oh = digits(t, i + 1, 2);
+            int om = digits(t, i + 4, 2);
+            if (oh < 0 || om < 0 || om > 59 || oh > 18 || (oh == 18 && om > 0)) {
+                return null;
+            }
+            offsetSeconds = (t.charAt(i) == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+        } else {
+            return null;
+        }
+        if (day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return null;
+        }
+        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second - offsetSeconds, nanos);
+    }
+
+    /** The non-negative number written by {@code count} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static boolean isTypeMismatch(String field, JsonToken v) {

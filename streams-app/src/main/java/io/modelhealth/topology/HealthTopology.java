@@ -120,8 +120,10 @@ public final class HealthTopology {
         String[] stores = {RouteProcessor.STATE_STORE};
         long dedupMs = config.telemetry().dedupWindow().toMillis();
         if (dedupMs > 0) {
+            // Retention of two windows: RouteProcessor files an id under the start of its window-long slot and
+            // looks one slot back, so an id must outlive its slot by a whole window to be found as before.
             builder.addStateStore(Stores.windowStoreBuilder(
-                    Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, config.telemetry().dedupWindow(),
+                    Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, config.telemetry().dedupWindow().multipliedBy(2),
                             config.telemetry().dedupWindow(), false),
                     Serdes.String(), Serdes.Long()));
             stores = new String[]{RouteProcessor.STATE_STORE, RouteProcessor.DEDUP_STORE};

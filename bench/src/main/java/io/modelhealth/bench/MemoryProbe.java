@@ -1,0 +1,113 @@
+package io.modelhealth.bench;
+
+import io.modelhealth.backtest.Replay;
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.ConfigLoader;
+import io.modelhealth.health.RouteState;
+import io.modelhealth.health.RouteStateSerde;
+import io.modelhealth.http.MetricsRegistry;
+import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.topology.RouteProcessor;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.ref.Reference;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Child-JVM side of the memory bench: the real topology ({@code HealthTopology.build} via
+ * {@link Replay}, i.e. TopologyTestDriver with the app's stores, caching included) and the app's real
+ * Prometheus meter registry, fed R routes in steady state; prints the heap used after full GCs.
+ *
+ * <pre>MemoryProbe ROUTES MINUTES SECONDS_BETWEEN_CALLS [prometheus|none]</pre>
+ * {@code none} denies the app's own meters ({@code model.health.*}), to tell the engine's share from the meters'.
+ * Every record the driver captures is read off as it comes, including changelog topics, which a
+ * backtest never reads: TopologyTestDriver keeps captured records until they are read.
+ * Output: {@code MEM routes=R baseline=B after=A per_route=P state_bytes=S meters=M}.
+ */
+public final class MemoryProbe {
+
+    private MemoryProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int routes = Integer.parseInt(args[0]);
+        int minutes = Integer.parseInt(args[1]);
+        int every = Integer.parseInt(args[2]);
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of());
+        boolean withMeters = args.length < 4 || !args[3].equals("none");
+        MetricsRegistry registry = new MetricsRegistry();
+        if (!withMeters) {
+            registry.registry().config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("model.health"));
+        }
+        HealthMetrics metrics = new HealthMetrics(registry.registry());
+        long start = Instant.parse("2026-11-27T00:00:00Z").toEpochMilli();
+        Calls warm = new Calls("warm", 1, 1);
+        Calls calls = new Calls("mem", routes, 2);
+        try (Replay replay = new Replay(cfg, ConfigLoader.configVersion(cfg), Instant.ofEpochMilli(start), metrics)) {
+            // Warm-up on one route over the same span: code paths, JIT, stores and caches exist before the baseline.
+            long t = start;
+            long end = start + minutes * 60_000L;
+            for (; t < end; t += every * 1000L) {
+                replay.call(warm.key(0), warm.normal(0, t), t);
+            }
+            drainAll(replay);
+            long baseline = usedAfterGc();
+            int metersBefore = registry.registry().getMeters().size();
+            long stepMs = every * 1000L;
+            long from = t;
+            long until = from + minutes * 60_000L;
+            for (long step = from; step < until; step += stepMs) {
+                for (int r = 0; r < routes; r++) {
+                    long ts = step + (long) r * stepMs / routes;
+                    replay.call(calls.key(r), calls.normal(r, ts), ts);
+                    if ((r & 1023) == 0) {
+                        drainAll(replay);
+                    }
+                }
+            }
+            drainAll(replay);
+            long after = usedAfterGc();
+            int meters = registry.registry().getMeters().size() - metersBefore;
+            long stateBytes = 0;
+            int states = 0;
+            KeyValueStore<String, RouteState> store = replay.driver().getKeyValueStore(RouteProcessor.STATE_STORE);
+            RouteStateSerde serde = new RouteStateSerde();
+            try (KeyValueIterator<String, RouteState> it = store.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, RouteState> kv = it.next();
+                    stateBytes += serde.serializer().serialize("", kv.value).length;
+                    states++;
+                }
+            }
+            System.out.printf("MEM routes=%d baseline=%d after=%d per_route=%.1f state_bytes=%.1f meters=%.2f%n", routes, baseline,
+                    after, (after - baseline) / (double) routes, stateBytes / (double) Math.max(1, states),
+                    meters / (double) routes);
+            Reference.reachabilityFence(replay);
+            Reference.reachabilityFence(metrics);
+        }
+        registry.close();
+    }
+
+    private static void drainAll(Replay replay) {
+        org.apache.kafka.streams.TopologyTestDriver d = replay.driver();
+        org.apache.kafka.common.serialization.ByteArrayDeserializer b = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+        for (String topic : d.producedTopicNames()) {
+            d.createOutputTopic(topic, b, b).readRecordsToList();
+        }
+    }
+
+    private static long usedAfterGc() throws InterruptedException {
+        MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(200);
+            best = Math.min(best, mx.getHeapMemoryUsage().getUsed());
+        }
+        return best;
+    }
+}

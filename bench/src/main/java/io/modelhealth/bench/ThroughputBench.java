@@ -1,0 +1,236 @@
+package io.modelhealth.bench;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.ConfigLoader;
+import io.modelhealth.kafka.TopicAdmin;
+import io.modelhealth.topology.AppTopics;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Throughput: how fast the real app drains a backlog of {@code llm.call.v1} records, against how fast
+ * Kafka's own consumer ({@code ConsumerPerformance}) fetches the same topic from the same broker.
+ *
+ * <ol>
+ *   <li>Pre-load N records (~230 B, R routes, keyed by route id, event times spread at 10k calls/s) into a
+ *       fresh calls topic with the app's partition count (6).</li>
+ *   <li>{@code org.apache.kafka.tools.ConsumerPerformance} in a child JVM reads all N: its
+ *       {@code fetch.nMsg.sec} (group join excluded) is the physical limit.</li>
+ *   <li>The app ({@link AppProcess}: {@code ModelHealthApp}, exactly-once v2, the app's defaults) in a
+ *       child JVM starts from the beginning; the bench polls the group's committed offsets
+ *       ({@code Admin.listConsumerGroupOffsets}) every 100 ms until they reach the end offsets. App rate =
+ *       records committed between the first commit and the last ÷ the time between them (start-up and
+ *       group join excluded, as for the consumer).</li>
+ * </ol>
+ */
+public final class ThroughputBench {
+
+    private final Cluster cluster;
+    private final Options o;
+    private final PrintStream log;
+
+    public ThroughputBench(Cluster cluster, Options o, PrintStream log) {
+        this.cluster = cluster;
+        this.o = o;
+        this.log = log;
+    }
+
+    public List<Figure> run() throws Exception {
+        long n = o.getLong("records", 2_000_000);
+        int routes = o.getInt("routes", 200);
+        String run = "tp" + UUID.randomUUID().toString().substring(0, 6);
+        Map<String, String> topicFlags = topicFlags(run + ".");
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), topicFlags);
+        try (TopicAdmin admin = TopicAdmin.connect(cluster.bootstrap(), Map.of(), Duration.ofSeconds(30))) {
+            admin.ensure(AppTopics.specs(cfg.topics()));
+        }
+        String topic = cfg.topics().calls();
+        List<Figure> figures = new ArrayList<>();
+
+        log.printf("  pre-loading %,d records over %d routes into %s ...%n", n, routes, topic);
+        long t0 = System.nanoTime();
+        long bytes = preload(topic, n, routes);
+        double loadS = (System.nanoTime() - t0) / 1e9;
+        log.printf("  pre-loaded %,d records (%.0f B avg) in %.1f s (%,.0f rec/s)%n", n, (double) bytes / n, loadS, n / loadS);
+        figures.add(Figure.info("throughput.record_bytes", (double) bytes / n, "B", "mean llm.call.v1 value size of the pre-loaded records"));
+
+        // ---- the physical limit: Kafka's own consumer benchmark
+        n = cluster.endOffsets(cluster.partitions(topic)).values().stream().mapToLong(Long::longValue).sum();
+        // --timeout ends the run if records stop coming; --num-records is the exact count, so it never waits for more.
+        List<String> cpArgs = List.of("--bootstrap-server", cluster.bootstrap(), "--topic", topic, "--num-records", Long.toString(n),
+                "--group", run + "-consumer-perf", "--timeout", "10000");
+        log.println("  ConsumerPerformance " + String.join(" ", cpArgs));
+        double consumerRate;
+        try (ChildJvm cp = ChildJvm.start(List.of(), "org.apache.kafka.tools.ConsumerPerformance", cpArgs, null, "consumer-perf")) {
+            ChildJvm.Line line = cp.await(l -> l.matches("^\\d{4}-.*,.*"), 600_000);
+            if (line == null) {
+                throw new IllegalStateException("ConsumerPerformance printed no result");
+            }
+            log.println("    " + line.text());
+            String[] f = line.text().split(",\\s*");
+            // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+            // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+            consumerRate = Double.parseDouble(f[9]);
+            figures.add(Figure.info("throughput.consumer_perf", consumerRate, "rec/s",
+                    "ConsumerPerformance (kafka-tools 4.4.0) fetch.nMsg.sec over the " + String.format("%,d", n)
+                            + " records, child JVM, same broker (group join excluded)"));
+        }
+
+        // ---- the app
+        String dedup = o.get("dedup-window", null);
+        AppRun app = runApp(run, topicFlags, topic, n, routes, dedup, figures, "");
+        double ratio = app.rate / consumerRate;
+        figures.add(new Figure("throughput.ratio", ratio, "×", "≥ 0.5", ratio >= 0.5,
+                "app rate ÷ ConsumerPerformance rate, measured in this one run"));
+        if (o.has("compare-dedup")) {
+            AppRun noDedup = runApp(run + "n", topicFlags, topic, n, routes, "0", figures, ".dedup_off");
+            figures.add(Figure.info("throughput.ratio.dedup_off", noDedup.rate / consumerRate, "×",
+                    "as throughput.ratio, with telemetry.dedup-window 0 (duplicates not dropped)"));
+        }
+        return figures;
+    }
+
+    private record AppRun(double rate) {
+    }
+
+    private AppRun runApp(String appId, Map<String, String> topicFlags, String topic, long n, int routes, String dedup,
+                          List<Figure> figures, String suffix) throws Exception {
+        List<String> args = new ArrayList<>();
+        args.add("kafka.bootstrap.servers=" + cluster.bootstrap());
+        args.add("kafka.application.id=" + appId);
+        args.add("http.port=0");
+        args.add("bench.routes=" + routes);
+        args.add("bench.model-prefix=tp");
+        topicFlags.forEach((k, v) -> args.add(k + "=" + v));
+        if (dedup != null) {
+            args.add("telemetry.dedup-window=" + dedup);
+        }
+        for (String s : o.all("streams")) {
+            args.add("streams." + s);
+        }
+        List<String> jvm = new ArrayList<>();
+        for (String j : o.all("app-jvm-arg")) {
+            jvm.add(j);
+        }
+        if (o.has("profile")) {
+            Path jfr = Path.of(o.get("profile", "app.jfr").equals("true") ? "app" + suffix + ".jfr" : o.get("profile", "app.jfr"));
+            jvm.add("-XX:StartFlightRecording=filename=" + jfr.toAbsolutePath() + ",settings=profile");
+            log.println("  profiling the app with JFR into " + jfr.toAbsolutePath());
+        }
+        List<TopicPartition> tps = cluster.partitions(topic);
+        long end = cluster.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        log.printf("  starting the app (application.id %s%s) ...%n", appId, dedup == null ? "" : ", telemetry.dedup-window " + dedup);
+        try (ChildJvm app = ChildJvm.start(jvm, AppProcess.class.getName(), args, o.has("verbose") ? log : null, "app")) {
+            ChildJvm.Line running = app.await(l -> l.contains(AppProcess.RUNNING), 120_000);
+            if (running == null) {
+                throw new IllegalStateException("the app did not start");
+            }
+            long firstT = 0;
+            long firstC = 0;
+            double firstCpu = 0;
+            long lastT;
+            long lastC;
+            long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(300, n / 2000)).toNanos();
+            while (true) {
+                long c = cluster.committed(appId, tps);
+                long t = System.nanoTime();
+                if (c > 0 && firstT == 0) {
+                    firstT = t;
+                    firstC = c;
+                    firstCpu = cpuSeconds(app.process().pid());
+                }
+                if (c >= end) {
+                    lastT = t;
+                    lastC = c;
+                    break;
+                }
+                if (t > deadline) {
+                    throw new IllegalStateException("the app did not catch up: committed " + c + " of " + end);
+                }
+                Thread.sleep(100);
+            }
+            double cpuS = cpuSeconds(app.process().pid());
+            double drainCpuUs = (cpuS - firstCpu) * 1e6 / (lastC - firstC);
+            double rate = (lastC - firstC) / ((lastT - firstT) / 1e9);
+            double wall = (lastT - app.startedNanos()) / 1e9;
+            log.printf("  app caught up: %,.0f rec/s between first and last commit; %.1f s from launch (RUNNING after %.1f s); "
+                    + "%.1f CPU-s%n", rate, wall, running.seconds(), cpuS);
+            String how = "records committed between the group's first and last commit ÷ time between them "
+                    + "(Admin.listConsumerGroupOffsets every 100 ms), ModelHealthApp in a child JVM, exactly_once_v2"
+                    + (dedup == null ? "" : ", telemetry.dedup-window " + dedup);
+            figures.add(Figure.info("throughput.app" + suffix, rate, "rec/s", how));
+            figures.add(Figure.info("throughput.app_cpu_per_record" + suffix, drainCpuUs, "µs",
+                    "CPU time (user+sys, all threads, /proc) of the app JVM between its first and last commit ÷ records "
+                            + "committed in between: the cost of a call, less sensitive than rates to other load on the machine"));
+            figures.add(Figure.info("throughput.app_launch_to_caught_up" + suffix, wall, "s",
+                    "wall time from launching the app JVM until its committed offsets reach the end"));
+            return new AppRun(rate);
+        }
+    }
+
+    static Map<String, String> topicFlags(String prefix) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String t : List.of("calls", "dead-letters", "windows", "anomalies", "state", "alerts", "reroutes", "overrides")) {
+            m.put("topics." + t, prefix + t);
+        }
+        m.put("topics.partitions", "6");
+        m.put("topics.replication-factor", "1");
+        return m;
+    }
+
+    private long preload(String topic, long n, int routes) throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", cluster.bootstrap());
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        p.put("linger.ms", "20");
+        p.put("batch.size", "262144");
+        p.put("buffer.memory", "134217728");
+        // A bulk load, not the system under test: plain acks=1 batches (the idempotent producer's
+        // sequence checks add nothing here, and stalled on the single-node broker under this burst).
+        p.put("enable.idempotence", "false");
+        p.put("acks", "1");
+        p.put("max.in.flight.requests.per.connection", "1");
+        Calls calls = new Calls("tp", routes, 42);
+        SplittableRandom r = new SplittableRandom(7);
+        double perMs = 10.0; // event time advances at 10k calls/s overall, so buckets and windows fill as in production
+        long start = System.currentTimeMillis() - (long) (n / perMs) - 120_000;
+        long bytes = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            for (long i = 0; i < n; i++) {
+                int route = r.nextInt(routes);
+                long ts = start + (long) (i / perMs);
+                byte[] v = calls.normal(route, ts);
+                bytes += v.length;
+                producer.send(new ProducerRecord<>(topic, null, ts, calls.key(route), v));
+            }
+            producer.flush();
+        }
+        return bytes;
+    }
+
+    /** utime + stime of a process, from /proc (Linux). NaN elsewhere. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+}
