@@ -55,6 +55,8 @@ public final class RouteHealth {
 
     private static final OutcomeClass[] CLASSES = OutcomeClass.values();
     private static final long EVAL_INTERVAL_MS = 1000;
+    /** Consecutive good calls after which an isolated earlier error no longer counts as an incident's start. */
+    private static final int DETECTION_CLEAN_RUN = 50;
     private static final int MAX_FLAP_MULTIPLIER = 8;
     private static final String[] ANOMALY_METRICS = {"error_ratio", "latency_p95_ms", "content_filter_ratio"};
 
@@ -307,7 +309,9 @@ public final class RouteHealth {
                 boolean anomaly = hasOpenErrorOrLatencyAnomaly(s);
                 boolean degradedNow = w.modelCalls() >= d.degraded().minCalls() && w.errors() >= d.minErrors()
                         && w.errorRatio() >= d.degraded().enterRatio();
-                if (w.errors() == 0) {
+                // The detection clock starts at the first error after a clean stretch: background noise
+                // (an error now and then) must not start it long before an incident.
+                if (w.errors() == 0 || s.consecutiveGood >= DETECTION_CLEAN_RUN) {
                     s.badSince = Long.MIN_VALUE;
                 }
                 if (s.state == HealthState.HEALTHY && (degradedNow || anomaly)) {

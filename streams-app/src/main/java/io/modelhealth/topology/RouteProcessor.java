@@ -197,6 +197,9 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     @Override
     public void close() {
         live.clear();
+        // The task is leaving this instance (rebalance, shutdown): its routes' gauges would otherwise
+        // stay frozen here while the new owner exports the live ones.
+        lastSeenWall.keySet().forEach(metrics::forgetRoute);
     }
 
     private void punctuate(long wallNow) {
