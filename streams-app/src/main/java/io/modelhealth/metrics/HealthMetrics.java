@@ -73,12 +73,15 @@ public final class HealthMetrics {
             for (HealthState s : STATES) {
                 meters.add(Gauge.builder(STATE, state, v -> v.get() == s.ordinal() ? 1 : 0)
                         .description("1 for the route's current health state, 0 for the others")
-                        .tags("route", route, "state", s.name()).register(registry));
+                        .tags("route", route, "state", s.name())
+                        // Gauges hold their object weakly by default: the registry outlives this class's
+                        // instance in tests, and a collected holder would read NaN.
+                        .strongReference(true).register(registry));
             }
             for (Held h : Held.values()) {
                 meters.add(Gauge.builder(REROUTE_HELD, held, v -> v.get() == h.ordinal() + 1 ? 1 : 0)
                         .description("1 while the route is unhealthy but its reroute is held back, by cause")
-                        .tags("route", route, "cause", h.tag).register(registry));
+                        .tags("route", route, "cause", h.tag).strongReference(true).register(registry));
             }
         }
 
@@ -91,7 +94,7 @@ public final class HealthMetrics {
                 if (holder == null) {
                     holder = fresh;
                     meters.add(Gauge.builder(name, fresh, h -> h[0]).description(description).baseUnit(baseUnit)
-                            .tags(tags).register(registry));
+                            .tags(tags).strongReference(true).register(registry));
                 }
             }
             holder[0] = value;
