@@ -5,11 +5,9 @@ import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.schemas.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * {@code llm.calls} bytes → {@link Ingested}: parse, validate, compute the route id, and stamp the
@@ -58,12 +56,7 @@ public final class ParseProcessor implements FixedKeyProcessor<byte[], byte[], I
     }
 
     private DeadLetter deadLetter(FixedKeyRecord<byte[], byte[]> record, ParseResult result) {
-        RecordMetadata meta = context.recordMetadata().orElse(null);
-        Base64.Encoder b64 = Base64.getEncoder();
-        return new DeadLetter(result.reason(), result.detail(),
-                meta == null ? null : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(),
-                record.timestamp(),
-                record.key() == null ? null : b64.encodeToString(record.key()),
-                record.value() == null ? null : b64.encodeToString(record.value()));
+        return DeadLetters.of(result.reason(), result.detail(), context.recordMetadata(), record.timestamp(),
+                record.key(), record.value());
     }
 }

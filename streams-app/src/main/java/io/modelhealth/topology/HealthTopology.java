@@ -9,11 +9,11 @@ import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.schemas.RouteOverride;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.telemetry.DeadLetters;
 import io.modelhealth.telemetry.Ingested;
 import io.modelhealth.telemetry.ParseProcessor;
 import io.modelhealth.telemetry.RouteIds;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -231,12 +231,8 @@ public final class HealthTopology {
         }
 
         private void dead(Record<byte[], byte[]> record, String reason, String detail) {
-            var meta = context.recordMetadata().orElse(null);
-            Base64.Encoder b64 = Base64.getEncoder();
-            DeadLetter d = new DeadLetter(reason, detail, meta == null ? null : meta.topic(),
-                    meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(), record.timestamp(),
-                    record.key() == null ? null : b64.encodeToString(record.key()),
-                    record.value() == null ? null : b64.encodeToString(record.value()));
+            DeadLetter d = DeadLetters.of(reason, detail, context.recordMetadata(), record.timestamp(), record.key(),
+                    record.value());
             context.forward(record.withKey((String) null).withValue(new OverrideInput(null, d, record.key())));
         }
     }
