@@ -32,8 +32,11 @@ public record DeadLetter(
     public static final String SCHEMA_VIOLATION = "schema_violation";
     public static final String TOO_LARGE = "too_large";
     public static final String TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range";
+    /** A valid call that arrived further behind the low watermark than the lateness bound ({@code windows.grace}). */
+    public static final String TOO_LATE = "too_late";
 
     /** Every reason the app uses; also the values of the {@code reason} tag of the dead-letter metric. */
     public static final java.util.List<String> REASONS =
-            java.util.List.of(NULL_VALUE, NOT_UTF8, NOT_JSON, SCHEMA_VIOLATION, TOO_LARGE, TIMESTAMP_OUT_OF_RANGE);
+            java.util.List.of(NULL_VALUE, NOT_UTF8, NOT_JSON, SCHEMA_VIOLATION, TOO_LARGE, TIMESTAMP_OUT_OF_RANGE,
+                    TOO_LATE);
 }

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param latencyP50Ms median end-to-end latency, null when there were no calls
  * @param latencyP95Ms 95th percentile latency, null when there were no calls
  * @param latencyP99Ms 99th percentile latency, null when there were no calls
+ * @param lateCalls    calls that arrived after the window was first emitted (included in the counts), null when none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HealthWindow(
@@ -31,5 +32,11 @@ public record HealthWindow(
         Map<OutcomeClass, Long> byClass,
         Double latencyP50Ms,
         Double latencyP95Ms,
-        Double latencyP99Ms) {
+        Double latencyP99Ms,
+        Long lateCalls) {
+
+    public HealthWindow(String route, String provider, String model, Instant windowStart, Instant windowEnd, long calls,
+                        Map<OutcomeClass, Long> byClass, Double latencyP50Ms, Double latencyP95Ms, Double latencyP99Ms) {
+        this(route, provider, model, windowStart, windowEnd, calls, byClass, latencyP50Ms, latencyP95Ms, latencyP99Ms, null);
+    }
 }

@@ -25,9 +25,9 @@ public final class StreamsSettings {
         // their calls by route (the recommended way). With task idling on (0, the default), Kafka Streams
         // checks the empty partitions' broker lag before every record and formats a log message for it
         // whether or not it logs (String.format: ~15 % of the stream thread in a JFR profile of a backlog
-        // drain). -1 processes what is buffered without that check. Nothing here needs cross-partition
-        // timestamp order: windows use each call's event time and tolerate reordering within
-        // windows.grace, and the keyed and repartitioned paths never had a defined order between them.
+        // drain). -1 processes what is buffered without that check. Nothing here needs Streams'
+        // cross-partition timestamp order: the route processor orders calls itself, up to the low
+        // watermark that every ingest task forwards (RouteProcessor, README "Ordering").
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         p.putAll(config.kafka());
         return p;

@@ -82,11 +82,22 @@ public record AppConfig(
     /**
      * Time buckets.
      *
-     * @param bucket           bucket length; every rule window is a whole number of buckets
-     * @param grace            how late (event time) a call may arrive and still count
-     * @param punctuateInterval how often (wall clock) silent routes and expiries are evaluated
+     * @param bucket             bucket length; every rule window is a whole number of buckets
+     * @param grace              the lateness bound: how far (event time) behind the low watermark a call may
+     *                           arrive and still count — it amends its bucket, whose window is re-emitted
+     * @param punctuateInterval  how often (wall clock) silent routes and expiries are evaluated
+     * @param outOfOrder         how far out of order calls may arrive within one input partition and still be
+     *                           decided on exactly as if in order; the low watermark trails by this much
+     * @param idlePartitionAfter an input partition without records for this long (wall clock) is left out of
+     *                           the low watermark until it has records again
+     * @param watermarkInterval  how often (wall clock) each ingest task forwards its progress downstream
      */
-    public record Windows(Duration bucket, Duration grace, Duration punctuateInterval) {
+    public record Windows(Duration bucket, Duration grace, Duration punctuateInterval, Duration outOfOrder,
+                          Duration idlePartitionAfter, Duration watermarkInterval) {
+
+        public Windows(Duration bucket, Duration grace, Duration punctuateInterval) {
+            this(bucket, grace, punctuateInterval, Duration.ZERO, Duration.ofSeconds(2), Duration.ofMillis(50));
+        }
     }
 
     /**
@@ -129,7 +140,14 @@ public record AppConfig(
             int consecutive,
             int minTenants,
             Duration holdDown,
-            int probeSuccesses) {
+            int probeSuccesses,
+            int probeTenants,
+            Duration probeWindow) {
+
+        public PolicyBlock(Duration window, int minCalls, double enterRatio, int consecutive, int minTenants,
+                           Duration holdDown, int probeSuccesses) {
+            this(window, minCalls, enterRatio, consecutive, minTenants, holdDown, probeSuccesses, 2, Duration.ofMinutes(1));
+        }
     }
 
     public record Degraded(Duration window, double enterRatio, double exitRatio, int minCalls) {
@@ -162,6 +180,10 @@ public record AppConfig(
      * @param stepInterval   healthy time at each step before the next
      * @param panicThreshold no automated availability reroute while more than this share of active routes is unhealthy
      * @param panicMinRoutes the panic guard needs at least this many active routes to engage
+     * @param settle         a new reroute target is chosen this long (event time) after the verdict that needs it,
+     *                       so routes failing in the same instant are seen together
+     * @param suspectHold    a route with fresh errors (a policy refusal, an error burst) is "suspect" this long:
+     *                       not chosen as a new target, and counted by the panic guard
      */
     public record Reroute(
             boolean enabled,
@@ -170,7 +192,15 @@ public record AppConfig(
             List<Double> restoreSteps,
             Duration stepInterval,
             double panicThreshold,
-            int panicMinRoutes) {
+            int panicMinRoutes,
+            Duration settle,
+            Duration suspectHold) {
+
+        public Reroute(boolean enabled, double probeShare, Duration ttl, List<Double> restoreSteps, Duration stepInterval,
+                       double panicThreshold, int panicMinRoutes) {
+            this(enabled, probeShare, ttl, restoreSteps, stepInterval, panicThreshold, panicMinRoutes,
+                    Duration.ofMillis(250), Duration.ofSeconds(5));
+        }
     }
 
     /**
@@ -219,20 +249,25 @@ public record AppConfig(
                 // event time past the point where honest calls would arrive late.
                 new Telemetry(false, 64 * 1024, Duration.ofSeconds(10), Duration.ofMinutes(10)),
                 new Classes(defaultClassRules(), OutcomeClass.AVAILABILITY),
-                new Windows(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                // A lateness bound as long as the longest rule window: a backlog read from many partitions at
+                // different speeds loses nothing a rule could look at.
+                new Windows(Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO,
+                        Duration.ofSeconds(2), Duration.ofMillis(50)),
                 new Detection(
                         new Availability(0.99, List.of(
                                 new BurnRate(Duration.ofMinutes(1), Duration.ofSeconds(10), 14.4),
                                 new BurnRate(Duration.ofMinutes(5), Duration.ofMinutes(1), 6.0)), 30),
                         new RateLimit(Duration.ofSeconds(30), 0.5, 0.1, 20),
-                        new PolicyBlock(Duration.ofSeconds(30), 5, 0.5, 3, 2, Duration.ofMinutes(10), 20),
+                        // Restored on evidence: 20 consecutive successes from 2 tenants spread over a minute, after a 1 min floor.
+                        new PolicyBlock(Duration.ofSeconds(30), 5, 0.5, 3, 2, Duration.ofMinutes(1), 20, 2, Duration.ofMinutes(1)),
                         new Degraded(Duration.ofMinutes(1), 0.05, 0.02, 20),
                         new Recovery(Duration.ofSeconds(30), 0.02, 5),
                         3,
                         Duration.ofSeconds(30),
                         Duration.ofMinutes(2)),
                 new Anomaly(true, 0.1, 4.0, 2.0, 12, 10),
-                new Reroute(true, 0.01, Duration.ofHours(1), List.of(0.5, 0.2, 0.0), Duration.ofSeconds(30), 0.5, 3),
+                new Reroute(true, 0.01, Duration.ofHours(1), List.of(0.5, 0.2, 0.0), Duration.ofSeconds(30), 0.5, 3,
+                        Duration.ofMillis(250), Duration.ofSeconds(5)),
                 new Alerts("https://github.com/model-health/model-health/blob/main/docs/runbook.md", null,
                         0.5, 2, null, Duration.ofMinutes(1)),
                 Map.of());
@@ -309,6 +344,9 @@ public record AppConfig(
         positive("windows.bucket", windows.bucket());
         nonNegative("windows.grace", windows.grace());
         positive("windows.punctuate-interval", windows.punctuateInterval());
+        nonNegative("windows.out-of-order", windows.outOfOrder());
+        positive("windows.idle-partition-after", windows.idlePartitionAfter());
+        positive("windows.watermark-interval", windows.watermarkInterval());
         for (int i = 0; i < detection.availability().burnRates().size(); i++) {
             BurnRate b = detection.availability().burnRates().get(i);
             String key = "detection.availability.burn-rates[" + i + "]";
@@ -343,6 +381,10 @@ public record AppConfig(
         }
         nonNegative("detection.policy-block.hold-down", p.holdDown());
         minCalls("detection.policy-block.probe-successes", p.probeSuccesses());
+        if (p.probeTenants() < 1) {
+            throw new ConfigException("detection.policy-block.probe-tenants", "must be at least 1");
+        }
+        nonNegative("detection.policy-block.probe-window", p.probeWindow());
         wholeBuckets("detection.degraded.window", detection.degraded().window());
         ratio("detection.degraded.enter-ratio", detection.degraded().enterRatio());
         ratio("detection.degraded.exit-ratio", detection.degraded().exitRatio());
@@ -381,6 +423,8 @@ public record AppConfig(
         }
         nonNegative("reroute.step-interval", reroute.stepInterval());
         ratio("reroute.panic-threshold", reroute.panicThreshold());
+        nonNegative("reroute.settle", reroute.settle());
+        nonNegative("reroute.suspect-hold", reroute.suspectHold());
         if (reroute.panicMinRoutes() < 1) {
             throw new ConfigException("reroute.panic-min-routes", "must be at least 1");
         }

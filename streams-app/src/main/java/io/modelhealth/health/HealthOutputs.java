@@ -22,8 +22,16 @@ public interface HealthOutputs {
 
     void alert(Alert alert, long timestamp);
 
-    /** A call arrived after its bucket closed (beyond the grace period). Counted, not used. */
+    /** A route's verdict changed: for the fleet stage, which issues commands, state records and incident alerts. */
+    default void verdict(RouteVerdict verdict, long timestamp) {
+    }
+
+    /** A call arrived further behind the route's time than the lateness bound ({@code windows.grace}). Counted, not used. */
     default void late(String route) {
+    }
+
+    /** After each fleet decision: whether the route's reroute is held by the panic guard, or finds no fallback. */
+    default void held(String route, boolean panicGuard, boolean noFallback) {
     }
 
     /** First bad call → decision, in seconds of event time. */

@@ -3,9 +3,6 @@ package io.modelhealth.health;
 import io.modelhealth.alerts.AlertFactory;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.config.Durations;
-import io.modelhealth.reroute.FallbackChooser;
-import io.modelhealth.reroute.FleetView;
-import io.modelhealth.reroute.PanicGuard;
 import io.modelhealth.schemas.Alert;
 import io.modelhealth.schemas.Anomaly;
 import io.modelhealth.schemas.Evidence;
@@ -67,7 +64,9 @@ public final class RouteHealth {
     private final int ringSize;
     private final double availabilityBudget;
     private final AlertFactory alerts;
-    private final PanicGuard panicGuard;
+    private final long suspectHoldMs;
+    private final long burstWindowMs;
+    private final double burstRatio;
 
     public RouteHealth(AppConfig config, String configVersion) {
         this.config = config;
@@ -75,43 +74,35 @@ public final class RouteHealth {
         this.bucketMs = config.windows().bucket().toMillis();
         this.graceMs = config.windows().grace().toMillis();
         long longest = config.longestWindow().toMillis();
+        // A bucket stays in the ring while a rule can look at it or a late call can still amend it.
         this.ringSize = (int) (longest / bucketMs + (graceMs + bucketMs - 1) / bucketMs + 2);
         this.availabilityBudget = 1.0 - config.detection().availability().slo();
         this.alerts = new AlertFactory(config.alerts().runbookBaseUrl(), config.alerts().statusPageUrl());
-        this.panicGuard = new PanicGuard(config.reroute().panicThreshold(), config.reroute().panicMinRoutes());
+        this.suspectHoldMs = config.reroute().suspectHold().toMillis();
+        // An error burst: the errors of the shortest burn-rate window already above the mildest burn threshold.
+        long shortest = Long.MAX_VALUE;
+        double mildest = Double.MAX_VALUE;
+        for (AppConfig.BurnRate b : config.detection().availability().burnRates()) {
+            shortest = Math.min(shortest, b.shortWindow().toMillis());
+            mildest = Math.min(mildest, b.factor() * availabilityBudget);
+        }
+        this.burstWindowMs = shortest == Long.MAX_VALUE ? bucketMs : shortest;
+        this.burstRatio = mildest == Double.MAX_VALUE ? 0.1 : mildest;
     }
 
     public RouteState newState(String route, String provider, String model) {
         return new RouteState(route, provider, model, ringSize);
     }
 
-    /** Event time at which a silent route is evaluated, given the wall clock now. */
-    public static long estimatedEventTime(RouteState s, long wallNow) {
-        return estimatedEventTime(s, wallNow, Long.MIN_VALUE);
-    }
-
-    /**
-     * As {@link #estimatedEventTime(RouteState, long)}, counting silence only since {@code watchingSince}
-     * (wall clock): a process that just started (after a crash, a restart or a rebalance) did not watch
-     * the route before, so the time it was down is not the route's silence — it would close buckets
-     * early and turn the calls queued meanwhile into late ones.
-     */
-    public static long estimatedEventTime(RouteState s, long wallNow, long watchingSince) {
-        if (s.lastCallWall == Long.MIN_VALUE) {
-            return s.routeTime;
-        }
-        long silentSince = Math.max(s.lastCallWall, watchingSince);
-        return Math.max(s.routeTime, s.lastCallAt + Math.max(0, wallNow - silentSince));
-    }
-
     // ---------------------------------------------------------------- inputs
 
     /**
-     * One call. {@code ts} is its (capped) event time, {@code wallNow} the processing time.
-     * Returns false when the call was too late to count (its bucket had closed).
+     * One call. {@code ts} is its (capped) event time. The topology hands a route its calls in
+     * event-time order up to the low watermark; a call behind the route's time (late, within the
+     * lateness bound {@code windows.grace}) amends its bucket — re-emitting the window if it was
+     * already emitted — and counts from then on. Returns false when the call was too late to count.
      */
-    public boolean onCall(RouteState s, LlmCall call, OutcomeClass cls, long ts, long wallNow,
-                          FleetView fleet, HealthOutputs out) {
+    public boolean onCall(RouteState s, LlmCall call, OutcomeClass cls, long ts, HealthOutputs out) {
         long now = Math.max(s.routeTime, ts);
         if (s.since == Long.MIN_VALUE) {
             s.since = ts;
@@ -124,28 +115,37 @@ public final class RouteHealth {
             return false;
         }
         b.counts[cls.ordinal()]++;
-        if (b.latency == null) {
-            b.latency = new int[LatencySketch.SIZE];
+        if (b.closed) {
+            // Amended after it was emitted: its latency histogram is gone, the counts are re-emitted.
+            b.late++;
+            out.window(windowOf(s, b), b.start + bucketMs);
+        } else {
+            if (b.latency == null) {
+                b.latency = new int[LatencySketch.SIZE];
+            }
+            b.latency[LatencySketch.index(call.latencyMs())]++;
         }
-        b.latency[LatencySketch.index(call.latencyMs())]++;
         if (ts >= s.lastCallAt) {
             s.lastCallAt = ts;
-            s.lastCallWall = wallNow;
         }
         if (s.state == HealthState.IDLE) {
             resumeFromIdle(s, now);
         }
         trackRuns(s, call, cls, ts);
         boolean due = cls.countsAgainstModel() || s.state != HealthState.HEALTHY
-                || s.lastEvaluatedAt == Long.MIN_VALUE || now - s.lastEvaluatedAt >= EVAL_INTERVAL_MS;
+                || s.lastEvaluatedAt == Long.MIN_VALUE || now - s.lastEvaluatedAt >= EVAL_INTERVAL_MS
+                || suspect(s, now) != s.publishedSuspect;
         if (due) {
-            evaluate(s, now, fleet, out);
+            evaluate(s, now, out);
         }
         return true;
     }
 
-    /** A clock tick: closes buckets of a silent route, notices silence, expiries and fleet changes. */
-    public void onTick(RouteState s, long now, FleetView fleet, HealthOutputs out) {
+    /**
+     * A clock tick at event time {@code now} (the low watermark): closes buckets of a silent route,
+     * notices silence and expiries.
+     */
+    public void onTick(RouteState s, long now, HealthOutputs out) {
         if (now < s.routeTime) {
             now = s.routeTime;
         }
@@ -155,11 +155,11 @@ public final class RouteHealth {
                 && now - s.lastCallAt >= config.detection().idleAfter().toMillis()) {
             goIdle(s, now);
         }
-        evaluate(s, now, fleet, out);
+        evaluate(s, now, out);
     }
 
     /** An operator override for this route (null clears it). It wins over automation until it expires. */
-    public void onOverride(RouteState s, RouteOverride override, long now, FleetView fleet, HealthOutputs out) {
+    public void onOverride(RouteState s, RouteOverride override, long now, HealthOutputs out) {
         now = Math.max(now, s.routeTime);
         if (s.since == Long.MIN_VALUE) {
             s.since = now;
@@ -167,7 +167,7 @@ public final class RouteHealth {
         s.override = override;
         closeBuckets(s, now, out);
         s.routeTime = now;
-        evaluate(s, now, fleet, out);
+        evaluate(s, now, out);
     }
 
     // ---------------------------------------------------------------- buckets and windows
@@ -175,8 +175,7 @@ public final class RouteHealth {
     private RouteState.Bucket bucketFor(RouteState s, long ts, long now) {
         long start = Math.floorDiv(ts, bucketMs) * bucketMs;
         if (start + bucketMs + graceMs <= now) {
-            // Its bucket has closed — or would have, had any call opened it: too late either way.
-            // (Without this a call late for a slot never used would open a fresh, stale bucket.)
+            // Beyond the lateness bound: its bucket may already have left the ring.
             return null;
         }
         int slot = (int) Math.floorMod(start / bucketMs, (long) ringSize);
@@ -184,10 +183,12 @@ public final class RouteHealth {
         if (b == null || (b.start < start && (b.closed || b.start == Long.MIN_VALUE))) {
             b = new RouteState.Bucket();
             b.start = start;
+            // A late call for a slot no call used: the bucket is born behind the watermark, emitted at once.
+            b.closed = start + bucketMs <= now;
             s.ring[slot] = b;
             return b;
         }
-        if (b.start == start && !b.closed) {
+        if (b.start == start) {
             return b;
         }
         return null;
@@ -196,7 +197,7 @@ public final class RouteHealth {
     private void closeBuckets(RouteState s, long now, HealthOutputs out) {
         List<RouteState.Bucket> closing = null;
         for (RouteState.Bucket b : s.ring) {
-            if (b != null && !b.closed && b.start + bucketMs + graceMs <= now) {
+            if (b != null && !b.closed && b.start + bucketMs <= now) {
                 if (closing == null) {
                     closing = new ArrayList<>(2);
                 }
@@ -209,19 +210,25 @@ public final class RouteHealth {
         closing.sort(Comparator.comparingLong(RouteState.Bucket::start));
         for (RouteState.Bucket b : closing) {
             LatencySketch sketch = new LatencySketch(b.latency == null ? new int[LatencySketch.SIZE] : b.latency);
-            Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
-            for (OutcomeClass c : CLASSES) {
-                byClass.put(c, (long) b.counts[c.ordinal()]);
-            }
-            long calls = b.calls();
             long end = b.start + bucketMs;
-            out.window(new HealthWindow(s.route, s.provider, s.model, Instant.ofEpochMilli(b.start),
-                    Instant.ofEpochMilli(end), calls, byClass, nanToNull(sketch.quantile(0.5)),
-                    nanToNull(sketch.quantile(0.95)), nanToNull(sketch.quantile(0.99))), end + graceMs);
+            b.p50 = sketch.quantile(0.5);
+            b.p95 = sketch.quantile(0.95);
+            b.p99 = sketch.quantile(0.99);
             b.closed = true;
             b.latency = null;
-            updateAnomalies(s, b, sketch, end + graceMs, out);
+            out.window(windowOf(s, b), end);
+            updateAnomalies(s, b, sketch, end, out);
         }
+    }
+
+    private HealthWindow windowOf(RouteState s, RouteState.Bucket b) {
+        Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
+        for (OutcomeClass c : CLASSES) {
+            byClass.put(c, (long) b.counts[c.ordinal()]);
+        }
+        return new HealthWindow(s.route, s.provider, s.model, Instant.ofEpochMilli(b.start),
+                Instant.ofEpochMilli(b.start + bucketMs), b.calls(), byClass, nanToNull(b.p50), nanToNull(b.p95),
+                nanToNull(b.p99), b.late == 0 ? null : (long) b.late);
     }
 
     /** Calls per class in [max(now − window, floor), now], a partly covered bucket counting pro rata. */
@@ -247,6 +254,7 @@ public final class RouteHealth {
             return;
         }
         if (cls == OutcomeClass.POLICY_BLOCK) {
+            s.lastPolicyAt = Math.max(s.lastPolicyAt, ts);
             if (s.policyRun == 0) {
                 s.policyRunStart = ts;
             }
@@ -270,6 +278,19 @@ public final class RouteHealth {
         } else {
             s.consecutiveGood++;
         }
+        // A BLOCKED route's probe run: successes since the last refusal or error, and who sent them.
+        if (cls.countsAgainstModel()) {
+            s.probeRunStart = Long.MIN_VALUE;
+            s.probeTenants.clear();
+        } else if (cls == OutcomeClass.SUCCESS) {
+            if (s.probeRunStart == Long.MIN_VALUE) {
+                s.probeRunStart = ts;
+            }
+            String tenant = call.tenant() == null ? "" : call.tenant();
+            if (!s.probeTenants.contains(tenant) && s.probeTenants.size() < 8) {
+                s.probeTenants.add(tenant);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- the state machine
@@ -277,7 +298,7 @@ public final class RouteHealth {
     private record Verdict(HealthState state, String incidentClass, String reason, Evidence evidence) {
     }
 
-    private void evaluate(RouteState s, long now, FleetView fleet, HealthOutputs out) {
+    private void evaluate(RouteState s, long now, HealthOutputs out) {
         s.lastEvaluatedAt = now;
         if (s.override != null && s.override.until() != null && !s.override.until().isAfter(Instant.ofEpochMilli(now))) {
             s.override = null;
@@ -291,9 +312,67 @@ public final class RouteHealth {
         if (v != null && v.state() != s.state) {
             transition(s, v, now, out);
         }
-        reconcileReroute(s, now, fleet, out);
-        reconcileAlerts(s, now, out);
-        publishIfChanged(s, now, out);
+        WindowSum burst = sum(s, now, burstWindowMs);
+        if ((burst.of(OutcomeClass.AVAILABILITY) >= config.detection().minErrors() && burst.ratio(OutcomeClass.AVAILABILITY) >= burstRatio)
+                || (burst.of(OutcomeClass.RATE_LIMIT) >= config.detection().minErrors()
+                && burst.ratio(OutcomeClass.RATE_LIMIT) >= config.detection().rateLimit().enterRatio())) {
+            s.lastBurstAt = now;
+        }
+        publishVerdict(s, now, out);
+    }
+
+    /** 0: none; 1: availability suspect; 2: policy suspect; 3: both. */
+    private int suspect(RouteState s, long now) {
+        int r = 0;
+        if (s.lastBurstAt != Long.MIN_VALUE && now - s.lastBurstAt < suspectHoldMs) {
+            r |= 1;
+        }
+        if (s.lastPolicyAt != Long.MIN_VALUE && now - s.lastPolicyAt < suspectHoldMs) {
+            r |= 2;
+        }
+        return r;
+    }
+
+    /** Sends the fleet stage a {@link RouteVerdict} when anything in it changed. */
+    private void publishVerdict(RouteState s, long now, HealthOutputs out) {
+        int suspect = suspect(s, now);
+        boolean incident = s.state.isUnhealthy() || (s.state == HealthState.IDLE && s.resumeState != null
+                && s.resumeState.isUnhealthy());
+        double desired;
+        String desiredReason;
+        switch (s.state) {
+            case UNAVAILABLE, BLOCKED -> {
+                desired = 1.0;
+                desiredReason = (s.incidentClass == null ? "override" : s.incidentClass) + "."
+                        + (s.evidence == null ? "pinned" : lastSegment(s.evidence.rule()));
+            }
+            case RECOVERING -> {
+                List<Double> steps = config.reroute().restoreSteps();
+                desired = steps.get(Math.min(Math.max(s.restoreStep, 0), steps.size() - 1));
+                desiredReason = "recovery.step_" + (s.restoreStep + 1);
+            }
+            // No traffic keeps the last decision in force.
+            case IDLE -> {
+                desired = -1;
+                desiredReason = null;
+            }
+            default -> {
+                desired = 0;
+                desiredReason = "recovered";
+            }
+        }
+        RouteVerdict v = new RouteVerdict(s.route, s.provider, s.model, s.state, s.previousState,
+                s.since == Long.MIN_VALUE ? now : s.since, s.reason, s.evidence, incident,
+                incident ? s.incidentClass : null, desired, desiredReason, s.override, (suspect & 1) != 0,
+                (suspect & 2) != 0, s.verdictSeq + 1);
+        String signature = v.signature();
+        if (signature.equals(s.verdictSignature)) {
+            return;
+        }
+        s.verdictSignature = signature;
+        s.verdictSeq++;
+        s.publishedSuspect = suspect;
+        out.verdict(v, now);
     }
 
     private Verdict decide(RouteState s, long now) {
@@ -348,10 +427,17 @@ public final class RouteHealth {
                 return null;
             }
             case BLOCKED -> {
-                if (held >= d.policyBlock().holdDown().toMillis() && s.consecutiveGood >= d.policyBlock().probeSuccesses()) {
-                    WindowSum w = sum(s, now, d.recovery().window().toMillis());
+                // Restored on evidence, not hope: after the hold-down floor, an unbroken run of successful probe
+                // calls long enough, from enough tenants, over long enough (one tenant's new key is not a return).
+                AppConfig.PolicyBlock pb = d.policyBlock();
+                if (held >= pb.holdDown().toMillis() && s.consecutiveGood >= pb.probeSuccesses()
+                        && s.probeRunStart != Long.MIN_VALUE && s.probeTenants.size() >= pb.probeTenants()
+                        && now - s.probeRunStart >= pb.probeWindow().toMillis()) {
+                    WindowSum w = sum(s, now, Math.max(bucketMs, now - s.probeRunStart));
                     return new Verdict(HealthState.RECOVERING, s.incidentClass, s.consecutiveGood
-                            + " consecutive probe calls succeeded after the hold-down: restoring step by step",
+                            + " consecutive probe calls from " + s.probeTenants.size() + " tenants succeeded over "
+                            + Durations.format(java.time.Duration.ofMillis(now - s.probeRunStart))
+                            + ": restoring step by step",
                             evidence("policy_block.probe", w, 0, w.errors()));
                 }
                 return null;
@@ -363,7 +449,8 @@ public final class RouteHealth {
                 }
                 boolean stepDue = now - s.stepSince >= config.reroute().stepInterval().toMillis()
                         && probesClean(s, now, s.stepSince, true);
-                boolean lastStep = s.rerouteTarget == null || s.restoreStep >= config.reroute().restoreSteps().size() - 1;
+                // Every step is walked, rerouted or not: the fleet stage alone knows whether traffic was moved.
+                boolean lastStep = s.restoreStep >= config.reroute().restoreSteps().size() - 1;
                 if (stepDue && lastStep) {
                     WindowSum w = sum(s, now, d.recovery().window().toMillis());
                     return new Verdict(HealthState.HEALTHY, null, "recovered: traffic fully restored",
@@ -492,6 +579,8 @@ public final class RouteHealth {
             }
             if (to == HealthState.BLOCKED) {
                 s.consecutiveGood = 0;
+                s.probeRunStart = Long.MIN_VALUE;
+                s.probeTenants.clear();
             }
             s.restoreStep = -1;
         } else if (to == HealthState.RECOVERING) {
@@ -529,7 +618,7 @@ public final class RouteHealth {
         s.state = HealthState.IDLE;
         s.since = now;
         s.reason = "no calls for " + Durations.format(config.detection().idleAfter())
-                + (s.rerouteTarget != null ? "; the reroute to " + s.rerouteTarget + " stays" : "");
+                + (s.resumeState != null && s.resumeState.isUnhealthy() ? "; the reroute in force stays" : "");
     }
 
     private void resumeFromIdle(RouteState s, long now) {
@@ -548,198 +637,10 @@ public final class RouteHealth {
         s.reason = "traffic resumed";
     }
 
-    // ---------------------------------------------------------------- reroutes
-
-    private void reconcileReroute(RouteState s, long now, FleetView fleet, HealthOutputs out) {
-        s.noFallback = false;
-        s.panicHeld = false;
-        if (!config.reroute().enabled()) {
-            return;
-        }
-        RouteOverride ov = s.override;
-        double desired;
-        String reason;
-        boolean forced = ov != null && RouteOverride.FORCE.equals(ov.reroute());
-        boolean forbidden = ov != null && RouteOverride.FORBID.equals(ov.reroute());
-        if (forbidden) {
-            desired = 0;
-            reason = "override.forbid";
-        } else if (forced) {
-            desired = 1.0;
-            reason = "override.force";
-        } else {
-            switch (s.state) {
-                case UNAVAILABLE, BLOCKED -> {
-                    desired = 1.0;
-                    reason = (s.incidentClass == null ? "override" : s.incidentClass) + "."
-                            + (s.evidence == null ? "pinned" : lastSegment(s.evidence.rule()));
-                }
-                case RECOVERING -> {
-                    List<Double> steps = config.reroute().restoreSteps();
-                    desired = s.rerouteTarget == null ? 0 : steps.get(Math.min(Math.max(s.restoreStep, 0), steps.size() - 1));
-                    reason = "recovery.step_" + (s.restoreStep + 1);
-                }
-                case IDLE -> {
-                    // No traffic keeps the last decision, and keeps it in force: a command not
-                    // refreshed expires after its ttl and would send all traffic back.
-                    if (s.rerouteTarget != null) {
-                        refreshIfDue(s, now, out);
-                    }
-                    return;
-                }
-                default -> {
-                    desired = 0;
-                    reason = s.rerouteTarget == null ? null : "recovered";
-                }
-            }
-        }
-        if (desired == 0) {
-            if (s.rerouteTarget != null) {
-                issue(s, RerouteAction.RESTORE, s.rerouteTarget, 0, reason, now, out);
-                s.rerouteTarget = null;
-                s.rerouteWeight = 0;
-            }
-            return;
-        }
-        String target;
-        if (forced && ov.target() != null) {
-            target = ov.target();
-        } else if (s.rerouteTarget != null && FallbackChooser.stillFit(s.rerouteTarget, fleet)) {
-            target = s.rerouteTarget;
-        } else {
-            target = FallbackChooser.choose(s.route, config.fallbacksOf(s.route), fleet);
-        }
-        if (target == null) {
-            // Nothing fit to take the traffic: keep what we have rather than thrash, and say so. A command to a
-            // target that has turned unhealthy is not refreshed, though: it lapses at expires_at, and traffic goes
-            // home, unless a fit fallback appears first.
-            s.noFallback = s.rerouteTarget == null || !FallbackChooser.stillFit(s.rerouteTarget, fleet);
-            if (s.rerouteTarget != null && !s.noFallback) {
-                refreshIfDue(s, now, out);
-            }
-            return;
-        }
-        boolean availabilityCause = !forced && s.state == HealthState.UNAVAILABLE && s.rerouteTarget == null
-                && !"override".equals(s.incidentClass);
-        if (availabilityCause && panicGuard.engaged(s.route, fleet)) {
-            s.panicHeld = true;
-            return;
-        }
-        if (s.rerouteTarget == null || !target.equals(s.rerouteTarget) || desired != s.rerouteWeight) {
-            RerouteAction action = s.rerouteTarget != null && target.equals(s.rerouteTarget) && desired < s.rerouteWeight
-                    ? RerouteAction.RESTORE : RerouteAction.REROUTE;
-            s.rerouteTarget = target;
-            s.rerouteWeight = desired;
-            s.rerouteReason = reason;
-            issue(s, action, target, desired, reason, now, out);
-        } else {
-            refreshIfDue(s, now, out);
-        }
-    }
-
-    private void refreshIfDue(RouteState s, long now, HealthOutputs out) {
-        if (s.lastIssuedAt != Long.MIN_VALUE && now - s.lastIssuedAt >= config.reroute().ttl().toMillis() / 2) {
-            issue(s, RerouteAction.REROUTE, s.rerouteTarget, s.rerouteWeight, s.rerouteReason, now, out);
-        }
-    }
-
-    private void issue(RouteState s, RerouteAction action, String target, double weight, String reason, long now,
-                       HealthOutputs out) {
-        s.epoch++;
-        s.lastIssuedAt = now;
-        out.command(new RerouteCommand(s.route + "#" + s.epoch, s.route, action, target, weight,
-                config.reroute().probeShare(), reason, s.state, s.evidence, Instant.ofEpochMilli(now),
-                Instant.ofEpochMilli(now + config.reroute().ttl().toMillis()), s.epoch), now);
-    }
-
-    // ---------------------------------------------------------------- alerts
-
-    private void reconcileAlerts(RouteState s, long now, HealthOutputs out) {
-        Map<String, String[]> desired = new LinkedHashMap<>();
-        boolean inIncident = s.state.isUnhealthy() || (s.state == HealthState.IDLE && s.resumeState != null
-                && s.resumeState.isUnhealthy());
-        String where = s.rerouteTarget != null
-                ? "; traffic rerouted to " + s.rerouteTarget + (s.rerouteWeight < 1 ? " (" + pct(s.rerouteWeight) + ")" : "")
-                : s.noFallback ? "; no healthy fallback: traffic NOT moved"
-                : s.panicHeld ? "; reroute held by the panic guard" : "";
-        if (inIncident && OutcomeClass.POLICY_BLOCK.wireName().equals(s.incidentClass)) {
-            desired.put(AlertFactory.ROUTE_BLOCKED, new String[]{AlertFactory.PAGE,
-                    s.route + " " + s.state + ": " + s.reason + where});
-        } else if (inIncident) {
-            desired.put(AlertFactory.ROUTE_UNAVAILABLE, new String[]{AlertFactory.PAGE,
-                    s.route + " " + s.state + ": " + s.reason + where});
-        }
-        if (s.state == HealthState.DEGRADED) {
-            desired.put(AlertFactory.ROUTE_DEGRADED, new String[]{AlertFactory.WARNING, s.route + " DEGRADED: " + s.reason});
-        }
-        if (s.noFallback && inIncident) {
-            desired.put(AlertFactory.ROUTE_NO_FALLBACK, new String[]{AlertFactory.PAGE, s.route + " is "
-                    + s.state + " and no route of its fallback chain " + config.fallbacksOf(s.route)
-                    + " is healthy: traffic was not moved"});
-        }
-        if (s.panicHeld) {
-            desired.put(AlertFactory.ROUTE_REROUTE_HELD, new String[]{AlertFactory.PAGE, s.route
-                    + " is UNAVAILABLE but the panic guard holds its reroute: more than "
-                    + pct(config.reroute().panicThreshold()) + " of active routes look unavailable at once"
-                    + " (network or telemetry fault?)"});
-        }
-        for (Iterator<Map.Entry<String, RouteState.OpenAlert>> it = s.openAlerts.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, RouteState.OpenAlert> e = it.next();
-            String name = e.getKey();
-            if (name.startsWith(AlertFactory.ROUTE_ANOMALY) || desired.containsKey(name)) {
-                continue;
-            }
-            RouteState.OpenAlert a = e.getValue();
-            out.alert(routeAlert(s, name, a, Map.of(), now), now);
-            it.remove();
-        }
-        boolean silenced = s.override != null && s.override.silenceAlerts();
-        for (Map.Entry<String, String[]> e : desired.entrySet()) {
-            RouteState.OpenAlert open = s.openAlerts.get(e.getKey());
-            if (open != null) {
-                // A silence holds back updates too; the first evaluation after it ends sends the news.
-                if (!silenced && !open.summary.equals(e.getValue()[1])) {
-                    // Same incident, new facts (another target, a restore step): re-send it, same fingerprint,
-                    // so Alertmanager shows the on-call what the automation is doing now.
-                    open.summary = e.getValue()[1];
-                    open.description = describe(s);
-                    out.alert(routeAlert(s, e.getKey(), open, Map.of(), null), now);
-                }
-                continue;
-            }
-            if (silenced) {
-                continue;
-            }
-            String summary = e.getValue()[1];
-            String description = describe(s);
-            RouteState.OpenAlert a = new RouteState.OpenAlert(
-                    AlertFactory.fingerprint(e.getKey(), s.route + "[]", now), now, e.getValue()[0], summary, description);
-            s.openAlerts.put(e.getKey(), a);
-            out.alert(routeAlert(s, e.getKey(), a, Map.of(), null), now);
-        }
-    }
-
     private Alert routeAlert(RouteState s, String name, RouteState.OpenAlert a, Map<String, String> extra, Long endsAt) {
         String alertname = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
         return alerts.routeAlert(alertname, a.severity, s.route, s.provider, s.model, extra, a.summary, a.description,
                 a.startsAt, endsAt);
-    }
-
-    private String describe(RouteState s) {
-        StringBuilder b = new StringBuilder();
-        b.append("State ").append(s.state).append(" since ").append(Instant.ofEpochMilli(s.since)).append(".");
-        if (s.evidence != null) {
-            Evidence e = s.evidence;
-            b.append(" Rule ").append(e.rule()).append(": ").append(e.errors()).append(" of ").append(e.calls())
-                    .append(" calls (").append(pct(e.ratio())).append(") between ").append(e.windowStart())
-                    .append(" and ").append(e.windowEnd()).append(", threshold ").append(pct(e.threshold())).append(".");
-        }
-        b.append(s.rerouteTarget != null ? " Automation moved traffic to " + s.rerouteTarget + "." : " No traffic was moved.");
-        if (s.override != null) {
-            b.append(" Operator override active").append(overrideSuffix(s.override)).append(".");
-        }
-        b.append(" Config ").append(configVersion).append(".");
-        return b.toString();
     }
 
     // ---------------------------------------------------------------- anomalies
@@ -829,28 +730,7 @@ public final class RouteHealth {
         return String.join(", ", names);
     }
 
-    // ---------------------------------------------------------------- state records
-
-    private void publishIfChanged(RouteState s, long now, HealthOutputs out) {
-        String overrideText = s.override == null ? null : describeOverride(s.override);
-        String signature = s.state + "|" + s.rerouteTarget + "|" + s.rerouteWeight + "|" + overrideText;
-        if (signature.equals(s.publishedSignature)) {
-            return;
-        }
-        s.publishedSignature = signature;
-        out.state(status(s, now), now);
-    }
-
-    /** The route's current status as a {@code model.health.state.v1} record. */
-    public RouteStatus status(RouteState s, long now) {
-        return new RouteStatus(s.route, s.provider, s.model, s.state, s.previousState,
-                Instant.ofEpochMilli(s.since == Long.MIN_VALUE ? now : s.since), s.reason,
-                s.state == HealthState.IDLE ? null : s.evidence, s.rerouteTarget,
-                s.rerouteTarget == null ? null : s.rerouteWeight,
-                s.override == null ? null : describeOverride(s.override), configVersion, Instant.ofEpochMilli(now));
-    }
-
-    private static String describeOverride(RouteOverride o) {
+    public static String describeOverride(RouteOverride o) {
         List<String> parts = new ArrayList<>();
         if (o.pinState() != null) {
             parts.add("pin " + o.pinState());
@@ -864,7 +744,7 @@ public final class RouteHealth {
         return String.join(", ", parts) + overrideSuffix(o);
     }
 
-    private static String overrideSuffix(RouteOverride o) {
+    public static String overrideSuffix(RouteOverride o) {
         return (o.author() != null ? " by " + o.author() : "") + (o.reason() != null ? " (" + o.reason() + ")" : "")
                 + (o.until() != null ? " until " + o.until() : "");
     }

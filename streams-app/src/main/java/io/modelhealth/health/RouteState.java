@@ -31,7 +31,14 @@ public final class RouteState {
         long start = Long.MIN_VALUE;
         int[] counts = new int[OutcomeClass.values().length];
         int[] latency;
+        /** Emitted as a window record: the low watermark passed its end. Late calls may still amend it. */
         boolean closed;
+        /** Calls counted after the bucket was first emitted. */
+        int late;
+        /** Latency quantiles at first emission (the histogram is dropped then); NaN while open or without calls. */
+        double p50 = Double.NaN;
+        double p95 = Double.NaN;
+        double p99 = Double.NaN;
 
         public long start() {
             return start;
@@ -98,8 +105,6 @@ public final class RouteState {
     long routeTime = Long.MIN_VALUE;
     /** Event time of the last call. */
     long lastCallAt = Long.MIN_VALUE;
-    /** Wall-clock time (processing) of the last call; with {@link #lastCallAt} it estimates event time "now" for a silent route. */
-    long lastCallWall = Long.MIN_VALUE;
     long lastEvaluatedAt = Long.MIN_VALUE;
 
     HealthState state = HealthState.HEALTHY;
@@ -124,25 +129,28 @@ public final class RouteState {
     List<String> policyRunTenants = new ArrayList<>();
     int consecutiveGood;
     long badSince = Long.MIN_VALUE;
+    /** Event time of the last policy refusal, and of the last evaluation that saw an error burst: the suspect signals. */
+    long lastPolicyAt = Long.MIN_VALUE;
+    long lastBurstAt = Long.MIN_VALUE;
+    /** While BLOCKED: when the current run of successful probe calls began, and the tenants it came from. */
+    long probeRunStart = Long.MIN_VALUE;
+    List<String> probeTenants = new ArrayList<>();
     /** Last error seen per class, e.g. "403 model_not_available", for alert text. */
     Map<String, String> lastErrors = new LinkedHashMap<>();
 
-    String rerouteTarget;
-    double rerouteWeight;
-    String rerouteReason;
     int restoreStep = -1;
     long stepSince = Long.MIN_VALUE;
-    long lastIssuedAt = Long.MIN_VALUE;
-    long epoch;
-    boolean noFallback;
-    boolean panicHeld;
 
+    /** Open anomaly alerts (incident alerts belong to the fleet stage). */
     Map<String, OpenAlert> openAlerts = new LinkedHashMap<>();
     Map<String, Baseline> baselines = new LinkedHashMap<>();
     RouteOverride override;
 
-    /** Last (state, target, weight, override) published, to publish a state record only on change. */
-    String publishedSignature;
+    /** Signature of the last verdict sent to the fleet stage, and how many were sent. */
+    String verdictSignature;
+    long verdictSeq;
+    /** The suspect bits (1 availability, 2 policy) of the last verdict. */
+    int publishedSuspect;
 
     public RouteState() {
     }
@@ -170,27 +178,10 @@ public final class RouteState {
         return reason;
     }
 
-    public String rerouteTarget() {
-        return rerouteTarget;
-    }
 
-    public double rerouteWeight() {
-        return rerouteWeight;
-    }
 
-    public long epoch() {
-        return epoch;
-    }
 
-    /** True while the route is UNAVAILABLE but the panic guard holds its reroute back. */
-    public boolean panicHeld() {
-        return panicHeld;
-    }
 
-    /** True while the route is unhealthy and no route of its chain is fit to take its traffic. */
-    public boolean noFallback() {
-        return noFallback;
-    }
 
     public RouteOverride override() {
         return override;
@@ -200,9 +191,6 @@ public final class RouteState {
         return lastCallAt;
     }
 
-    public long lastCallWall() {
-        return lastCallWall;
-    }
 
     public long routeTime() {
         return routeTime;

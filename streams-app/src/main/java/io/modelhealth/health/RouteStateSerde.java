@@ -99,7 +99,6 @@ public final class RouteStateSerde implements Serde<RouteState> {
         }
         number(g, F_ROUTE_TIME, s.routeTime);
         number(g, F_LAST_CALL_AT, s.lastCallAt);
-        number(g, F_LAST_CALL_WALL, s.lastCallWall);
         number(g, F_LAST_EVALUATED_AT, s.lastEvaluatedAt);
         string(g, F_STATE, s.state == null ? null : s.state.name());
         string(g, F_PREVIOUS_STATE, s.previousState == null ? null : s.previousState.name());
@@ -124,6 +123,17 @@ public final class RouteStateSerde implements Serde<RouteState> {
         }
         number(g, F_CONSECUTIVE_GOOD, s.consecutiveGood);
         number(g, F_BAD_SINCE, s.badSince);
+        number(g, F_LAST_POLICY_AT, s.lastPolicyAt);
+        number(g, F_LAST_BURST_AT, s.lastBurstAt);
+        number(g, F_PROBE_RUN_START, s.probeRunStart);
+        if (s.probeTenants != null) {
+            g.writeFieldName(F_PROBE_TENANTS);
+            g.writeStartArray();
+            for (String t : s.probeTenants) {
+                g.writeString(t);
+            }
+            g.writeEndArray();
+        }
         if (s.lastErrors != null) {
             g.writeFieldName(F_LAST_ERRORS);
             g.writeStartObject();
@@ -132,18 +142,8 @@ public final class RouteStateSerde implements Serde<RouteState> {
             }
             g.writeEndObject();
         }
-        string(g, F_REROUTE_TARGET, s.rerouteTarget);
-        g.writeFieldName(F_REROUTE_WEIGHT);
-        g.writeNumber(s.rerouteWeight);
-        string(g, F_REROUTE_REASON, s.rerouteReason);
         number(g, F_RESTORE_STEP, s.restoreStep);
         number(g, F_STEP_SINCE, s.stepSince);
-        number(g, F_LAST_ISSUED_AT, s.lastIssuedAt);
-        number(g, F_EPOCH, s.epoch);
-        g.writeFieldName(F_NO_FALLBACK);
-        g.writeBoolean(s.noFallback);
-        g.writeFieldName(F_PANIC_HELD);
-        g.writeBoolean(s.panicHeld);
         if (s.openAlerts != null) {
             g.writeFieldName(F_OPEN_ALERTS);
             g.writeStartObject();
@@ -194,7 +194,9 @@ public final class RouteStateSerde implements Serde<RouteState> {
             g.writeEndObject();
         }
         object(g, F_OVERRIDE, s.override);
-        string(g, F_PUBLISHED_SIGNATURE, s.publishedSignature);
+        string(g, F_VERDICT_SIGNATURE, s.verdictSignature);
+        number(g, F_VERDICT_SEQ, s.verdictSeq);
+        number(g, F_PUBLISHED_SUSPECT, s.publishedSuspect);
         g.writeEndObject();
     }
 
@@ -205,7 +207,12 @@ public final class RouteStateSerde implements Serde<RouteState> {
     private static final SerializedString F_RING = new SerializedString("ring");
     private static final SerializedString F_ROUTE_TIME = new SerializedString("routeTime");
     private static final SerializedString F_LAST_CALL_AT = new SerializedString("lastCallAt");
-    private static final SerializedString F_LAST_CALL_WALL = new SerializedString("lastCallWall");
+    private static final SerializedString F_LAST_POLICY_AT = new SerializedString("lastPolicyAt");
+    private static final SerializedString F_LAST_BURST_AT = new SerializedString("lastBurstAt");
+    private static final SerializedString F_PROBE_RUN_START = new SerializedString("probeRunStart");
+    private static final SerializedString F_PROBE_TENANTS = new SerializedString("probeTenants");
+    private static final SerializedString F_VERDICT_SEQ = new SerializedString("verdictSeq");
+    private static final SerializedString F_PUBLISHED_SUSPECT = new SerializedString("publishedSuspect");
     private static final SerializedString F_LAST_EVALUATED_AT = new SerializedString("lastEvaluatedAt");
     private static final SerializedString F_STATE = new SerializedString("state");
     private static final SerializedString F_PREVIOUS_STATE = new SerializedString("previousState");
@@ -224,19 +231,12 @@ public final class RouteStateSerde implements Serde<RouteState> {
     private static final SerializedString F_CONSECUTIVE_GOOD = new SerializedString("consecutiveGood");
     private static final SerializedString F_BAD_SINCE = new SerializedString("badSince");
     private static final SerializedString F_LAST_ERRORS = new SerializedString("lastErrors");
-    private static final SerializedString F_REROUTE_TARGET = new SerializedString("rerouteTarget");
-    private static final SerializedString F_REROUTE_WEIGHT = new SerializedString("rerouteWeight");
-    private static final SerializedString F_REROUTE_REASON = new SerializedString("rerouteReason");
     private static final SerializedString F_RESTORE_STEP = new SerializedString("restoreStep");
     private static final SerializedString F_STEP_SINCE = new SerializedString("stepSince");
-    private static final SerializedString F_LAST_ISSUED_AT = new SerializedString("lastIssuedAt");
-    private static final SerializedString F_EPOCH = new SerializedString("epoch");
-    private static final SerializedString F_NO_FALLBACK = new SerializedString("noFallback");
-    private static final SerializedString F_PANIC_HELD = new SerializedString("panicHeld");
     private static final SerializedString F_OPEN_ALERTS = new SerializedString("openAlerts");
     private static final SerializedString F_BASELINES = new SerializedString("baselines");
     private static final SerializedString F_OVERRIDE = new SerializedString("override");
-    private static final SerializedString F_PUBLISHED_SIGNATURE = new SerializedString("publishedSignature");
+    private static final SerializedString F_VERDICT_SIGNATURE = new SerializedString("verdictSignature");
     private static final SerializedString F_FINGERPRINT = new SerializedString("fingerprint");
     private static final SerializedString F_STARTS_AT = new SerializedString("startsAt");
     private static final SerializedString F_SEVERITY = new SerializedString("severity");
@@ -303,6 +303,8 @@ public final class RouteStateSerde implements Serde<RouteState> {
         private static final int PRESENT = 1;
         private static final int CLOSED = 2;
         private static final int LATENCY = 4;
+        private static final int LATE = 8;
+        private static final int QUANTILES = 16;
 
         private RingCodec() {
         }
@@ -331,11 +333,22 @@ public final class RouteStateSerde implements Serde<RouteState> {
                     out.varint(0);
                     continue;
                 }
-                out.varint(PRESENT | (b.closed ? CLOSED : 0) | (b.latency != null ? LATENCY : 0));
+                boolean quantiles = !Double.isNaN(b.p50);
+                out.varint(PRESENT | (b.closed ? CLOSED : 0) | (b.latency != null ? LATENCY : 0)
+                        | (b.late != 0 ? LATE : 0) | (quantiles ? QUANTILES : 0));
                 out.varlong((b.start << 1) ^ (b.start >> 63));
                 out.varint(b.counts.length);
                 for (int c : b.counts) {
                     out.varint(c);
+                }
+                if (b.late != 0) {
+                    out.varint(b.late);
+                }
+                if (quantiles) {
+                    // Microseconds: exact enough for a latency quantile, and a varint.
+                    out.varlong(Math.round(b.p50 * 1000));
+                    out.varlong(Math.round(b.p95 * 1000));
+                    out.varlong(Math.round(b.p99 * 1000));
                 }
                 if (b.latency != null) {
                     int[] h = b.latency;
@@ -379,6 +392,14 @@ public final class RouteStateSerde implements Serde<RouteState> {
                 }
                 for (int i = 0; i < n; i++) {
                     b.counts[i] = in.varint();
+                }
+                if ((flags & LATE) != 0) {
+                    b.late = in.varint();
+                }
+                if ((flags & QUANTILES) != 0) {
+                    b.p50 = in.varlong() / 1000.0;
+                    b.p95 = in.varlong() / 1000.0;
+                    b.p99 = in.varlong() / 1000.0;
                 }
                 if ((flags & LATENCY) != 0) {
                     int[] h = new int[in.varint()];

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The app's own meters (DESIGN.md "Metrics"), named in Micrometer's dotted form; the Prometheus
+ * The app's own meters (docs/design.md "Metrics"), named in Micrometer's dotted form; the Prometheus
  * registry renders them as {@code model_health_calls_total}, {@code model_health_state}, … Tags are
  * low-cardinality: route, class, state, reason — never an event id. Per-route meters are removed
  * with {@link #forgetRoute} so routes that disappear stop being exported. Thread-safe: stream

@@ -14,11 +14,20 @@ public final class FallbackChooser {
     private FallbackChooser() {
     }
 
-    /** The target, or null when no route of the chain is fit to take traffic. */
+    /** The target, or null when no route of the chain is fit to take traffic. Suspect routes are fit. */
     public static String choose(String route, List<String> chain, FleetView fleet) {
+        return choose(route, chain, fleet, true);
+    }
+
+    /**
+     * The target, or null when no route of the chain is fit to take traffic.
+     *
+     * @param allowSuspect false: a route with fresh errors that no rule has judged yet is not fit either
+     */
+    public static String choose(String route, List<String> chain, FleetView fleet, boolean allowSuspect) {
         String degraded = null;
         for (String candidate : chain) {
-            if (candidate.equals(route)) {
+            if (candidate.equals(route) || (!allowSuspect && fleet.suspect(candidate))) {
                 continue;
             }
             HealthState s = fleet.stateOf(candidate);

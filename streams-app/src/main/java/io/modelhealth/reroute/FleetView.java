@@ -3,13 +3,18 @@ package io.modelhealth.reroute;
 import io.modelhealth.schemas.HealthState;
 
 /**
- * What one route's decision may know about the others: their last published states. Backed by a
- * global store of {@code model.health.state} in the topology, by a map in tests.
+ * What one route's decision may know about the others: their states and suspect signals as of the
+ * decision's event time. Backed by {@link FleetDecider}, which sees every route's verdicts in order.
  */
 public interface FleetView {
 
     /** The last known state of a route, or null when it has never been seen. */
     HealthState stateOf(String route);
+
+    /** True while the route shows fresh errors (a policy refusal, an error burst) that no rule has judged yet. */
+    default boolean suspect(String route) {
+        return false;
+    }
 
     /**
      * Counts for the panic guard over every known route except {@code exclude}: routes with traffic

@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The app's topics, typed, with the names from {@code topics.*} config, and the spec the
- * {@code topics} command creates and checks them against (DESIGN.md "Topics").
+ * {@code topics} command creates and checks them against (docs/design.md "Topics", README "Topics").
  *
  * @param calls       {@code llm.calls}: raw bytes in, the app parses them itself so nothing can fail to deserialize
  * @param deadLetters {@code llm.calls.dlq}: keyed by the original key bytes
@@ -43,7 +43,7 @@ public record AppTopics(
                 new Topic<>(names.overrides(), Serdes.ByteArray(), Serdes.ByteArray()));
     }
 
-    /** Every topic the app reads or writes, as DESIGN.md specifies them (retention, compaction). */
+    /** Every topic the app reads or writes, as docs/design.md and the README's Topics table specify them (retention, compaction). */
     public static List<TopicSpec> specs(AppConfig.Topics t) {
         int p = t.partitions();
         int rf = t.replicationFactor();

@@ -2,11 +2,12 @@ package io.modelhealth.topology;
 
 import io.modelhealth.schemas.Alert;
 import io.modelhealth.schemas.Anomaly;
+import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.RerouteCommand;
 import io.modelhealth.schemas.RouteStatus;
 
-/** One output of the route processor, split by type onto its topic. Never serialized. */
+/** One output of the route or fleet processor, split by type onto its topic. Never serialized itself. */
 public sealed interface HealthEvent {
 
     record WindowClosed(HealthWindow window) implements HealthEvent {
@@ -22,5 +23,13 @@ public sealed interface HealthEvent {
     }
 
     record AlertChanged(Alert alert) implements HealthEvent {
+    }
+
+    /** For the fleet stage: a route's verdict, or a route task's watermark. */
+    record ToFleet(FleetEvent event) implements HealthEvent {
+    }
+
+    /** A call too late to count: dead-lettered, never dropped silently. */
+    record TooLate(DeadLetter dead, byte[] originalKey) implements HealthEvent {
     }
 }

@@ -6,7 +6,6 @@ import io.modelhealth.health.RouteStateSerde;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.DeadLetter;
-import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.schemas.RouteOverride;
 import io.modelhealth.schemas.RouteStatus;
 import io.modelhealth.telemetry.DeadLetters;
@@ -14,6 +13,8 @@ import io.modelhealth.telemetry.Ingested;
 import io.modelhealth.telemetry.ParseProcessor;
 import io.modelhealth.telemetry.RouteIds;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -36,22 +37,31 @@ import org.apache.kafka.streams.state.Stores;
  * this one function.
  *
  * <pre>
- *  llm.calls ─▶ parse ─┬─ bad ─────────────────────────────────────────────▶ llm.calls.dlq
- *  (bytes)             ├─ keyed by route ─────────────────────┐
- *                      └─ other key ─▶ [calls-by-route] ──────┤
- *  model.health.overrides ─▶ parse ─▶ [overrides-by-route] ───┤   (bad ─▶ llm.calls.dlq)
- *                                                             ▼
- *                       model.health.state ─▶ (global) fleet-state ─▶ route-health ◀─▶ route-state, seen-events
- *                                                             │
- *        ┌──────────────┬──────────────┬──────────────────────┼──────────────────────┐
- *        ▼              ▼              ▼                      ▼                      ▼
- *  .windows       .anomalies        .state ─▶ [states-by-provider] ─▶ provider ─▶ .alerts ◀── route alerts
- *                                                                                 model.reroute.commands ◀┘
+ *  llm.calls ─▶ parse ─┬─ bad ──────────────────────────────────────────────────────────▶ llm.calls.dlq
+ *  (bytes)             └─ ingest-progress ─┬─ keyed by route, on its partition ─────────┐
+ *                        (+ watermarks)    └─ other calls, watermarks ─▶ [calls-by-route]┤  (watermarks to every partition)
+ *  model.health.overrides ─▶ parse ─▶ [overrides-by-route] ─────────────────────────────┤  (bad ─▶ llm.calls.dlq)
+ *                                                                                        ▼
+ *                        route-health (pending-calls, route-state, seen-events, ingest-progress): event-time order
+ *                          │            │             │                          │
+ *                          ▼            ▼             ▼                          ▼
+ *                      .windows    .anomalies    anomaly alerts ─┐   verdicts + watermarks ─▶ [fleet-events] (1 partition)
+ *                                                                │                                 ▼
+ *                                                                │      fleet-decisions (fleet-routes, fleet-pending, fleet-clock)
+ *                                                                │            │                  │                 │
+ *                                                                ▼            ▼                  ▼                 ▼
+ *                                                     .alerts ◀──┴── incident alerts   model.reroute.commands   .state ─▶ [states-by-provider]
+ *                                                        ▲                                                           ─▶ provider ─┐
+ *                                                        └──────────────────────────────────────────────────────────────────────────┘
+ *  model.health.state ─▶ (global) fleet-state: the status page and API, on every instance
  * </pre>
  *
- * Calls whose producer keyed them by route id (the recommended way) skip the repartition hop;
- * others go through the {@code calls-by-route} repartition topic, which has as many partitions as
- * {@code llm.calls}, so both paths meet on the same task. Overrides take the same way.
+ * Calls whose producer keyed them by route id onto the partition the repartition topic would use
+ * skip the hop; others go through {@code calls-by-route}, which has as many partitions as
+ * {@code llm.calls}, so both paths meet on the same task. Each ingest task's watermark travels
+ * {@code calls-by-route} behind the calls it covers, to every partition; route tasks process calls in
+ * event-time order up to the least watermark; one fleet task takes every decision that depends on
+ * other routes. See README "Ordering" and docs/design.md.
  */
 public final class HealthTopology {
 
@@ -68,6 +78,7 @@ public final class HealthTopology {
         AppTopics topics = AppTopics.from(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
 
+        // The status page and API read every route's state from here, on every instance.
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.FLEET_STORE),
                         Serdes.String(), ContractSerdes.ROUTE_STATUS).withLoggingDisabled(),
@@ -75,25 +86,28 @@ public final class HealthTopology {
                 Consumed.with(Serdes.String(), ContractSerdes.ROUTE_STATUS).withName("fleet-state-source"),
                 FleetStateUpdater::new);
 
-        // ---- calls: parse, dead-letter, key by route
+        // ---- calls: parse, dead-letter, then each call and this partition's watermark towards the route tasks
         Map<String, KStream<byte[], Ingested>> ingest = builder.stream(topics.calls().name(), topics.calls().consumed("calls-source"))
                 .processValues(() -> new ParseProcessor(config, metrics), Named.as("parse-calls"))
                 .split(Named.as("calls-"))
                 .branch((k, v) -> v.isDeadLetter(), Branched.as("dead"))
-                .branch((k, v) -> v.keyedByRoute(), Branched.as("keyed"))
-                .defaultBranch(Branched.as("rekey"));
+                .defaultBranch(Branched.as("valid"));
         ingest.get("calls-dead")
                 .mapValues(Ingested::dead, Named.as("calls-dead-letter"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("calls-dlq-sink"));
-        KStream<String, LlmCall> keyed = ingest.get("calls-keyed")
-                .map((k, v) -> KeyValue.pair(v.route(), v.call()), Named.as("calls-keyed-by-route"));
-        KStream<String, LlmCall> rekeyed = ingest.get("calls-rekey")
-                .map((k, v) -> KeyValue.pair(v.route(), v.call()), Named.as("calls-key-by-route"))
-                .repartition(Repartitioned.<String, LlmCall>as("calls-by-route")
-                        .withKeySerde(Serdes.String()).withValueSerde(ContractSerdes.LLM_CALL)
+        Map<String, KStream<String, RouteEvent>> progress = ingest.get("calls-valid")
+                .process(() -> new IngestProgress(config, inputPartitions), Named.as("ingest-progress"))
+                .split(Named.as("ingest-"))
+                .branch((k, v) -> v.direct(), Branched.as("direct"))
+                .defaultBranch(Branched.as("rekey"));
+        // Calls keyed by route onto their route's partition (the recommended way) skip the hop; the
+        // others, and every watermark (multicast to all partitions), take calls-by-route.
+        KStream<String, RouteEvent> rekeyed = progress.get("ingest-rekey")
+                .repartition(Repartitioned.<String, RouteEvent>as("calls-by-route")
+                        .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
+                        .withStreamPartitioner(new WatermarkPartitioner())
                         .withNumberOfPartitions(inputPartitions));
-        KStream<String, RouteEvent> calls = keyed.merge(rekeyed, Named.as("calls-merge"))
-                .mapValues(RouteEvent::of, Named.as("calls-as-events"));
+        KStream<String, RouteEvent> calls = progress.get("ingest-direct").merge(rekeyed, Named.as("calls-merge"));
 
         // ---- overrides: parse (bad ones are dead-lettered too), then to the route's partition
         Map<String, KStream<String, OverrideInput>> overrideBranches = builder
@@ -112,12 +126,15 @@ public final class HealthTopology {
                         .withNumberOfPartitions(inputPartitions))
                 .mapValues(RouteEvent::of, Named.as("overrides-as-events"));
 
-        // ---- the health engine, one route per key
-        StoreBuilder<KeyValueStore<String, io.modelhealth.health.RouteState>> stateStore =
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
-                        Serdes.String(), new RouteStateSerde()).withCachingEnabled();
-        builder.addStateStore(stateStore);
-        String[] stores = {RouteProcessor.STATE_STORE};
+        // ---- the health engine, one route per key, in event-time order up to the low watermark
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
+                Serdes.String(), new RouteStateSerde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PENDING_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PROGRESS_STORE),
+                Serdes.String(), Serdes.String()).withCachingEnabled());
+        List<String> stores = new ArrayList<>(List.of(RouteProcessor.STATE_STORE, RouteProcessor.PENDING_STORE,
+                RouteProcessor.PROGRESS_STORE));
         long dedupMs = config.telemetry().dedupWindow().toMillis();
         if (dedupMs > 0) {
             // Retention of two windows: RouteProcessor files an id under the start of its window-long slot and
@@ -126,28 +143,54 @@ public final class HealthTopology {
                     Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, config.telemetry().dedupWindow().multipliedBy(2),
                             config.telemetry().dedupWindow(), false),
                     Serdes.String(), Serdes.Long()));
-            stores = new String[]{RouteProcessor.STATE_STORE, RouteProcessor.DEDUP_STORE};
+            stores.add(RouteProcessor.DEDUP_STORE);
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
-                .process(() -> new RouteProcessor(config, configVersion, metrics), Named.as("route-health"), stores)
+                .process(() -> new RouteProcessor(config, configVersion, inputPartitions, metrics), Named.as("route-health"),
+                        stores.toArray(String[]::new))
                 .split(Named.as("health-"))
                 .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))
                 .branch((k, v) -> v instanceof HealthEvent.AnomalyChanged, Branched.as("anomalies"))
-                .branch((k, v) -> v instanceof HealthEvent.StateChanged, Branched.as("state"))
-                .branch((k, v) -> v instanceof HealthEvent.CommandIssued, Branched.as("commands"))
+                .branch((k, v) -> v instanceof HealthEvent.ToFleet, Branched.as("fleet"))
+                .branch((k, v) -> v instanceof HealthEvent.TooLate, Branched.as("late"))
                 .defaultBranch(Branched.as("alerts"));
 
         out.get("health-windows").mapValues(v -> ((HealthEvent.WindowClosed) v).window(), Named.as("windows-value"))
                 .to(topics.windows().name(), topics.windows().produced("windows-sink"));
         out.get("health-anomalies").mapValues(v -> ((HealthEvent.AnomalyChanged) v).anomaly(), Named.as("anomalies-value"))
                 .to(topics.anomalies().name(), topics.anomalies().produced("anomalies-sink"));
-        KStream<String, RouteStatus> states = out.get("health-state")
+        out.get("health-late")
+                .map((k, v) -> KeyValue.pair(((HealthEvent.TooLate) v).originalKey(), ((HealthEvent.TooLate) v).dead()),
+                        Named.as("late-dead-letter"))
+                .to(topics.deadLetters().name(), topics.deadLetters().produced("late-dlq-sink"));
+        KStream<String, io.modelhealth.schemas.Alert> anomalyAlerts = out.get("health-alerts")
+                .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("alerts-value"));
+
+        // ---- the fleet stage: every route's verdicts on one partition, decided in event-time order
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.ROUTES_STORE),
+                Serdes.String(), FleetProcessor.routeSerde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.PENDING_STORE),
+                Serdes.String(), FleetProcessor.eventSerde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.CLOCK_STORE),
+                Serdes.String(), Serdes.Long()).withCachingEnabled());
+        Map<String, KStream<String, HealthEvent>> decided = out.get("health-fleet")
+                .mapValues(v -> ((HealthEvent.ToFleet) v).event(), Named.as("fleet-value"))
+                .repartition(Repartitioned.<String, FleetEvent>as("fleet-events")
+                        .withKeySerde(Serdes.String()).withValueSerde(FleetProcessor.eventSerde())
+                        .withNumberOfPartitions(1))
+                .process(() -> new FleetProcessor(config, configVersion, inputPartitions, metrics), Named.as("fleet-decisions"),
+                        FleetProcessor.ROUTES_STORE, FleetProcessor.PENDING_STORE, FleetProcessor.CLOCK_STORE)
+                .split(Named.as("fleet-"))
+                .branch((k, v) -> v instanceof HealthEvent.StateChanged, Branched.as("state"))
+                .branch((k, v) -> v instanceof HealthEvent.CommandIssued, Branched.as("commands"))
+                .defaultBranch(Branched.as("alerts"));
+        KStream<String, RouteStatus> states = decided.get("fleet-state")
                 .mapValues(v -> ((HealthEvent.StateChanged) v).status(), Named.as("state-value"));
         states.to(topics.state().name(), topics.state().produced("state-sink"));
-        out.get("health-commands").mapValues(v -> ((HealthEvent.CommandIssued) v).command(), Named.as("commands-value"))
+        decided.get("fleet-commands").mapValues(v -> ((HealthEvent.CommandIssued) v).command(), Named.as("commands-value"))
                 .to(topics.reroutes().name(), topics.reroutes().produced("commands-sink"));
-        KStream<String, io.modelhealth.schemas.Alert> routeAlerts = out.get("health-alerts")
-                .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("alerts-value"));
+        KStream<String, io.modelhealth.schemas.Alert> incidentAlerts = decided.get("fleet-alerts")
+                .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("incident-alerts-value"));
 
         // ---- provider-wide alerts: every state change, keyed by provider
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProviderProcessor.STORE),
@@ -157,7 +200,8 @@ public final class HealthTopology {
                 .repartition(Repartitioned.<String, RouteStatus>as("states-by-provider")
                         .withKeySerde(Serdes.String()).withValueSerde(ContractSerdes.ROUTE_STATUS))
                 .process(() -> new ProviderProcessor(config), Named.as("provider-health"), ProviderProcessor.STORE);
-        routeAlerts.merge(providerAlerts, Named.as("alerts-merge"))
+        anomalyAlerts.merge(incidentAlerts, Named.as("route-alerts-merge"))
+                .merge(providerAlerts, Named.as("alerts-merge"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
         return builder.build();
     }

@@ -5,23 +5,33 @@ import io.modelhealth.config.Durations;
 import io.modelhealth.health.HealthOutputs;
 import io.modelhealth.health.RouteHealth;
 import io.modelhealth.health.RouteState;
+import io.modelhealth.health.RouteVerdict;
 import io.modelhealth.metrics.HealthMetrics;
-import io.modelhealth.reroute.FleetView;
 import io.modelhealth.schemas.Alert;
 import io.modelhealth.schemas.Anomaly;
+import io.modelhealth.schemas.ContractSerdes;
+import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.schemas.OutcomeClass;
 import io.modelhealth.schemas.RerouteCommand;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.telemetry.DeadLetters;
 import io.modelhealth.telemetry.OutcomeClassifier;
 import io.modelhealth.telemetry.RouteIds;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -32,46 +42,61 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * route id → {@link RouteEvent} (a call or an override) ⇒ route id → {@link HealthEvent}s.
+ * route id → {@link RouteEvent} (a call, an override, or an ingest task's watermark) ⇒ route id →
+ * {@link HealthEvent}s (windows, anomalies, anomaly alerts, verdicts and watermarks for the fleet stage).
  *
- * <p>Adapts {@link RouteHealth} to Kafka Streams: one read and one write of the route's
- * {@link RouteState} per record, duplicates dropped by event id, and a wall-clock punctuator that
- * evaluates routes that have gone quiet (their event time is estimated as last event time plus the
- * wall time since, so a replay that drives the wall clock with event time decides the same way).
- * Output records carry the event time of the evidence as their timestamp.
+ * <p>Adapts {@link RouteHealth} to Kafka Streams, in event-time order whatever the arrival order:
+ * <ul>
+ *   <li>every ingest task's progress arrives as a {@link RouteEvent.Watermark}; the <em>low
+ *       watermark</em> is the least of them, leaving out partitions that said they are idle (all idle:
+ *       the largest of them, then advancing with the wall clock, so a fleet that goes silent is still
+ *       judged — but a broker that stalls delivers no "idle", and holds time still);</li>
+ *   <li>a call ahead of the low watermark waits in {@code pending-calls} (key: event time, route,
+ *       event id); when the low watermark advances, the calls it passed are fed to the engine in
+ *       that order, so every run of the same telemetry decides the same way;</li>
+ *   <li>a call behind it (within {@code windows.grace}) amends its bucket at once; a call beyond that
+ *       is dead-lettered as {@code too_late};</li>
+ *   <li>silent routes are evaluated at the low watermark on wall-clock punctuation.</li>
+ * </ul>
+ * Duplicates are dropped by event id on arrival. Every output carries the event time of the evidence
+ * that caused it as its timestamp.
  */
 public final class RouteProcessor implements Processor<String, RouteEvent, String, HealthEvent> {
 
     public static final String STATE_STORE = "route-state";
     public static final String DEDUP_STORE = "seen-events";
     public static final String FLEET_STORE = "fleet-state";
+    public static final String PENDING_STORE = "pending-calls";
+    public static final String PROGRESS_STORE = "ingest-progress";
 
-    /** A route quiet for this long (wall clock) stops being exported as metrics; its state stays. */
+    /** A route IDLE for this long (event time) stops being exported as metrics; its state stays. */
     private static final long FORGET_METRICS_AFTER_MS = Duration.ofHours(1).toMillis();
     /** Live states kept per task (see {@link #live}): a steady-state route is ~1-2 KB of heap as objects. */
     static final int MAX_LIVE_STATES = 1024;
+    private static final String PROCESSED = "processed";
 
-    private final AppConfig config;
     private final RouteHealth engine;
     private final OutcomeClassifier classifier;
     private final RouteIds routeIds;
     private final HealthMetrics metrics;
     private final long dedupMs;
     private final long punctuateMs;
+    private final long graceMs;
+    private final long idleAfterMs;
+    private final int upstreams;
     private final String[] ratioWindows;
     private final long[] ratioWindowMs;
 
     private ProcessorContext<String, HealthEvent> context;
     private KeyValueStore<String, RouteState> store;
     private WindowStore<String, Long> seen;
-    private FleetView fleet;
+    private KeyValueStore<Bytes, byte[]> pending;
+    private KeyValueStore<String, String> progress;
     /**
      * Most routes' states as live objects, least recently used first. Every change is still written to
-     * the store at once (changelog, interactive queries and the fleet view see it as before), but the next
-     * call of a hot route does not read its state back through the serde: that read was the largest single
-     * cost per call (~30 % of the stream thread, JFR). Bounded, since a live state is a few KB. Emptied in
-     * {@link #init}: a task that restarts (after an exactly-once abort, say) restores its store from the
-     * changelog, and the store is then the truth.
+     * the store (changelog and interactive queries see it), but the next input of a hot route does not
+     * read its state back through the serde. Emptied in {@link #init}: a task that restarts restores its
+     * store from the changelog, and the store is then the truth.
      */
     private final Map<String, RouteState> live = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -79,21 +104,30 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             return size() > MAX_LIVE_STATES;
         }
     };
-    /** Wall time each local route last had a call; rebuilt from the store after a restart or rebalance. */
-    private final Map<String, Long> lastSeenWall = new HashMap<>();
+    /** Routes this task owns; rebuilt from the store on the first punctuation after a (re)start. */
+    private final Set<String> localRoutes = new LinkedHashSet<>();
     private boolean indexed;
-    /** Wall time this processor started watching its routes (init after a start, restart or rebalance). */
-    private long watchingSince;
+    private final long[] upstreamTime;
+    private final boolean[] upstreamIdle;
+    private final boolean[] upstreamKnown;
+    /** The low watermark up to which calls have been fed to the engine. */
+    private long processed = Long.MIN_VALUE;
+    private long allIdleSinceWall = Long.MIN_VALUE;
     private final Forwarder forwarder = new Forwarder();
 
-    public RouteProcessor(AppConfig config, String configVersion, HealthMetrics metrics) {
-        this.config = config;
+    public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, HealthMetrics metrics) {
         this.engine = new RouteHealth(config, configVersion);
         this.classifier = new OutcomeClassifier(config.classes());
         this.routeIds = new RouteIds(config.telemetry().routeIncludesRegion());
         this.metrics = metrics;
         this.dedupMs = config.telemetry().dedupWindow().toMillis();
         this.punctuateMs = config.windows().punctuateInterval().toMillis();
+        this.graceMs = config.windows().grace().toMillis();
+        this.idleAfterMs = config.windows().idlePartitionAfter().toMillis();
+        this.upstreams = upstreamPartitions;
+        this.upstreamTime = new long[upstreamPartitions];
+        this.upstreamIdle = new boolean[upstreamPartitions];
+        this.upstreamKnown = new boolean[upstreamPartitions];
         Duration shortW = config.detection().degraded().window();
         Duration longW = config.longestWindow();
         this.ratioWindows = new String[]{Durations.format(shortW), Durations.format(longW)};
@@ -104,26 +138,48 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     public void init(ProcessorContext<String, HealthEvent> context) {
         this.context = context;
         this.live.clear();
+        this.localRoutes.clear();
+        this.indexed = false;
         this.store = context.getStateStore(STATE_STORE);
         this.seen = dedupMs > 0 ? context.getStateStore(DEDUP_STORE) : null;
-        this.fleet = new LocalFirstFleetView(store, new StoreFleetView(context.getStateStore(FLEET_STORE)));
-        // This task watches its routes from now on; whatever happened while no instance ran it is not silence.
-        this.watchingSince = context.currentSystemTimeMs();
+        this.pending = context.getStateStore(PENDING_STORE);
+        this.progress = context.getStateStore(PROGRESS_STORE);
+        String p = progress.get(PROCESSED);
+        processed = p == null ? Long.MIN_VALUE : Long.parseLong(p);
+        for (int q = 0; q < upstreams; q++) {
+            String v = progress.get("p" + q);
+            upstreamKnown[q] = v != null;
+            if (v != null) {
+                int comma = v.indexOf(',');
+                upstreamTime[q] = Long.parseLong(v.substring(0, comma));
+                upstreamIdle[q] = v.endsWith(",1");
+            }
+        }
+        allIdleSinceWall = Long.MIN_VALUE;
         context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<String, RouteEvent> record) {
+        RouteEvent event = record.value();
+        if (event == null) {
+            return;
+        }
+        if (event.isMark()) {
+            onMark(event.mark());
+            return;
+        }
         String route = record.key();
         if (route == null) {
             return;
         }
-        RouteEvent event = record.value();
-        long wallNow = context.currentSystemTimeMs();
-        forwarder.count = 0;
         if (event.isOverride()) {
+            // Operators act now, at the telemetry's time: an override stamped with a wall clock far ahead of
+            // a backlog must not drag the route's clock ahead and make its queued calls late.
+            long at = processed != Long.MIN_VALUE ? processed : record.timestamp();
             RouteState s = load(route, null);
-            engine.onOverride(s, event.override(), record.timestamp(), fleet, forwarder);
+            resetForwarder();
+            engine.onOverride(s, event.override(), at, forwarder);
             store.put(route, s);
             return;
         }
@@ -135,25 +191,209 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         OutcomeClass cls = classifier.classify(call);
         metrics.call(route, cls);
-        RouteState s = load(route, call);
-        forwarder.windowsClosed = false;
-        engine.onCall(s, call, cls, ts, wallNow, fleet, forwarder);
-        store.put(route, s);
-        exportHeld(s);
-        lastSeenWall.put(route, wallNow);
-        if (forwarder.windowsClosed) {
-            exportRatios(s);
+        if (processed != Long.MIN_VALUE && ts <= processed) {
+            // Behind the low watermark: it counts at once (its bucket is amended), or is too late.
+            RouteState s = load(route, call);
+            resetForwarder();
+            if (!engine.onCall(s, call, cls, ts, forwarder)) {
+                tooLate(record, call, ts);
+            }
+            store.put(route, s);
+            afterRoute(s);
+            return;
+        }
+        pending.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), ContractSerdes.LLM_CALL.serialize("", call));
+    }
+
+    private void tooLate(Record<String, RouteEvent> record, LlmCall call, long ts) {
+        byte[] value = ContractSerdes.LLM_CALL.serialize("", call);
+        DeadLetter d = DeadLetters.of(DeadLetter.TOO_LATE, "call at " + Instant.ofEpochMilli(ts) + " arrived "
+                        + Durations.format(Duration.ofMillis(processed - ts)) + " behind the low watermark "
+                        + Instant.ofEpochMilli(processed) + "; windows.grace is " + Durations.format(Duration.ofMillis(graceMs)),
+                context.recordMetadata(), ts, record.key().getBytes(StandardCharsets.UTF_8), value);
+        metrics.deadLetter(DeadLetter.TOO_LATE);
+        context.forward(new Record<>(record.key(), new HealthEvent.TooLate(d, record.key().getBytes(StandardCharsets.UTF_8)),
+                Math.max(0, processed)));
+    }
+
+    // ---------------------------------------------------------------- the low watermark
+
+    private void onMark(RouteEvent.Watermark m) {
+        int q = m.partition();
+        if (q < 0 || q >= upstreams) {
+            return;
+        }
+        long time = upstreamKnown[q] ? Math.max(upstreamTime[q], m.time()) : m.time();
+        if (upstreamKnown[q] && time == upstreamTime[q] && upstreamIdle[q] == m.idle()) {
+            return;
+        }
+        upstreamKnown[q] = true;
+        upstreamTime[q] = time;
+        upstreamIdle[q] = m.idle();
+        progress.put("p" + q, time + "," + (m.idle() ? 1 : 0));
+        long low = lowWatermark();
+        if (low == Long.MIN_VALUE) {
+            return;
+        }
+        if (allIdle()) {
+            if (allIdleSinceWall == Long.MIN_VALUE) {
+                allIdleSinceWall = context.currentSystemTimeMs();
+            }
+        } else {
+            allIdleSinceWall = Long.MIN_VALUE;
+        }
+        if (low > processed) {
+            drainTo(low);
         }
     }
+
+    private boolean allIdle() {
+        for (int q = 0; q < upstreams; q++) {
+            if (!upstreamIdle[q]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The least progress of the non-idle input partitions; when all are idle, the most any has made
+     * (every call written has been read). Long.MIN_VALUE while some partition has not reported yet.
+     */
+    private long lowWatermark() {
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        boolean anyActive = false;
+        for (int q = 0; q < upstreams; q++) {
+            if (!upstreamKnown[q]) {
+                return Long.MIN_VALUE;
+            }
+            high = Math.max(high, upstreamTime[q]);
+            if (!upstreamIdle[q]) {
+                anyActive = true;
+                low = Math.min(low, upstreamTime[q]);
+            }
+        }
+        return anyActive ? low : high;
+    }
+
+    /** Feeds the engine every pending call up to {@code to}, in (event time, route, event id) order. */
+    private void drainTo(long to) {
+        {
+            List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, Bytes.wrap(upperKey(to)))) {
+                while (it.hasNext()) {
+                    batch.add(it.next());
+                }
+            }
+            Map<String, RouteState> touched = new LinkedHashMap<>();
+            for (KeyValue<Bytes, byte[]> kv : batch) {
+                byte[] key = kv.key.get();
+                long ts = timeOf(key);
+                String route = routeOf(key);
+                LlmCall call = ContractSerdes.LLM_CALL.deserialize("", kv.value);
+                RouteState s = touched.get(route);
+                if (s == null) {
+                    s = load(route, call);
+                    touched.put(route, s);
+                }
+                resetForwarder();
+                engine.onCall(s, call, classifier.classify(call), ts, forwarder);
+                if (forwarder.windowsClosed) {
+                    exportRatios(s);
+                }
+                pending.delete(kv.key);
+            }
+            // One write per route per advance, not per call: nothing commits in between.
+            for (Map.Entry<String, RouteState> e : touched.entrySet()) {
+                store.put(e.getKey(), e.getValue());
+            }
+        }
+        processed = to;
+        progress.put(PROCESSED, Long.toString(to));
+        context.forward(new Record<>(FleetEvent.WATERMARK_KEY_PREFIX + context.taskId().partition(),
+                new HealthEvent.ToFleet(FleetEvent.watermark(context.taskId().partition(), to)), Math.max(0, to)));
+    }
+
+    private void punctuate(long wallNow) {
+        if (processed != Long.MIN_VALUE && allIdleSinceWall != Long.MIN_VALUE && wallNow - allIdleSinceWall >= idleAfterMs) {
+            // Every partition has been idle a while: all telemetry written has been read, and event time moves
+            // with the wall clock. (Not at once: "idle" markers queued during a broker stall arrive together with
+            // the calls that follow them.)
+            long t = lowWatermark() + (wallNow - allIdleSinceWall);
+            if (t > processed) {
+                drainTo(t);
+            }
+        }
+        if (processed == Long.MIN_VALUE) {
+            return;
+        }
+        if (!indexed) {
+            try (KeyValueIterator<String, RouteState> it = store.all()) {
+                while (it.hasNext()) {
+                    localRoutes.add(it.next().key);
+                }
+            }
+            indexed = true;
+        }
+        List<String> forget = new ArrayList<>();
+        for (String route : localRoutes) {
+            RouteState s = stored(route);
+            if (s == null || processed - s.routeTime() < punctuateMs) {
+                continue;
+            }
+            resetForwarder();
+            engine.onTick(s, processed, forwarder);
+            if (forwarder.count > 0) {
+                store.put(route, s);
+            } else {
+                // A tick with no outcome is not persisted: the route's next input starts from the stored state.
+                live.remove(route);
+            }
+            if (forwarder.windowsClosed) {
+                exportRatios(s);
+            }
+            if (s.state() == HealthState.IDLE && s.lastCallAt() != Long.MIN_VALUE
+                    && processed - s.lastCallAt() > FORGET_METRICS_AFTER_MS) {
+                forget.add(route);
+            }
+        }
+        forget.forEach(metrics::forgetRoute);
+    }
+
+    // ---------------------------------------------------------------- pending-call keys
+
+    /** Event time (sign-flipped, big-endian: byte order is time order), route, 0, event id. */
+    static byte[] pendingKey(long ts, String route, String eventId) {
+        byte[] r = route.getBytes(StandardCharsets.UTF_8);
+        byte[] e = eventId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + r.length + 1 + e.length).putLong(ts ^ Long.MIN_VALUE).put(r).put((byte) 0).put(e).array();
+    }
+
+    private static byte[] upperKey(long to) {
+        // Every key whose time is <= to sorts below (to + 1) with no suffix.
+        return ByteBuffer.allocate(8).putLong((to + 1) ^ Long.MIN_VALUE).array();
+    }
+
+    private static long timeOf(byte[] key) {
+        return ByteBuffer.wrap(key, 0, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    private static String routeOf(byte[] key) {
+        int end = 8;
+        while (key[end] != 0) {
+            end++;
+        }
+        return new String(Arrays.copyOfRange(key, 8, end), StandardCharsets.UTF_8);
+    }
+
+    // ---------------------------------------------------------------- state
 
     /**
      * True when the event id was seen at an event time within {@code telemetry.dedup-window} of
      * {@code ts}. Ids are filed under the start of their window-long time slot, with their exact event
      * time as the value: any earlier sighting within the window lies in this slot or a neighbour, so a
-     * check is three point reads (RocksDB's bloom filters answer "absent" cheaply) instead of a range
-     * scan, which opened an iterator on every segment it touched and was ~40 % of the CPU per call in a
-     * backlog drain. (Ids filed by exact time, before this layout, are not found for the one window
-     * after an upgrade.)
+     * check is three point reads (RocksDB's bloom filters answer "absent" cheaply) instead of a range scan.
      */
     private boolean isDuplicate(String eventId, long ts) {
         if (seen == null) {
@@ -172,6 +412,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** The route's state, or a fresh one named after the call (or, for an override, the route id). */
     private RouteState load(String route, LlmCall call) {
+        localRoutes.add(route);
         RouteState s = stored(route);
         if (s != null) {
             return s;
@@ -199,51 +440,18 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         live.clear();
         // The task is leaving this instance (rebalance, shutdown): its routes' gauges would otherwise
         // stay frozen here while the new owner exports the live ones.
-        lastSeenWall.keySet().forEach(metrics::forgetRoute);
+        localRoutes.forEach(metrics::forgetRoute);
     }
 
-    private void punctuate(long wallNow) {
-        if (!indexed) {
-            try (KeyValueIterator<String, RouteState> it = store.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, RouteState> kv = it.next();
-                    lastSeenWall.put(kv.key, Math.max(kv.value.lastCallWall(), watchingSince));
-                }
-            }
-            indexed = true;
-        }
-        for (Iterator<Map.Entry<String, Long>> it = lastSeenWall.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Long> e = it.next();
-            if (wallNow - e.getValue() < punctuateMs) {
-                continue;
-            }
-            RouteState s = stored(e.getKey());
-            if (s == null) {
-                it.remove();
-                continue;
-            }
-            forwarder.count = 0;
-            forwarder.windowsClosed = false;
-            engine.onTick(s, RouteHealth.estimatedEventTime(s, wallNow, watchingSince), fleet, forwarder);
-            if (forwarder.count > 0) {
-                store.put(e.getKey(), s);
-            } else {
-                // A tick with no outcome is not persisted (as ever): drop the live copy it changed, so
-                // the route's next input starts from the stored state.
-                live.remove(e.getKey());
-            }
-            exportHeld(s);
-            if (forwarder.windowsClosed) {
-                exportRatios(s);
-            }
-            if (s.state() == HealthState.IDLE && wallNow - e.getValue() > FORGET_METRICS_AFTER_MS) {
-                metrics.forgetRoute(e.getKey());
-            }
-        }
+    private void resetForwarder() {
+        forwarder.count = 0;
+        forwarder.windowsClosed = false;
     }
 
-    private void exportHeld(RouteState s) {
-        metrics.held(s.route(), s.panicHeld() ? HealthMetrics.Held.PANIC_GUARD : s.noFallback() ? HealthMetrics.Held.NO_FALLBACK : null);
+    private void afterRoute(RouteState s) {
+        if (forwarder.windowsClosed) {
+            exportRatios(s);
+        }
     }
 
     private void exportRatios(RouteState s) {
@@ -264,7 +472,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
         private void forward(String key, HealthEvent event, long ts) {
             count++;
-            context.forward(new Record<>(key, event, ts));
+            context.forward(new Record<>(key, event, Math.max(0, ts)));
         }
 
         @Override
@@ -281,20 +489,23 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
         @Override
         public void state(RouteStatus status, long ts) {
-            metrics.state(status.route(), status.state());
-            forward(status.route(), new HealthEvent.StateChanged(status), ts);
+            throw new IllegalStateException("state records come from the fleet stage");
         }
 
         @Override
         public void command(RerouteCommand command, long ts) {
-            metrics.reroute(command.route(), command.action().name(), command.reason());
-            forward(command.route(), new HealthEvent.CommandIssued(command), ts);
+            throw new IllegalStateException("reroute commands come from the fleet stage");
         }
 
         @Override
         public void alert(Alert alert, long ts) {
             metrics.alert(alert.labels().get("alertname"), alert.labels().get("severity"), alert.status());
             forward(alert.fingerprint(), new HealthEvent.AlertChanged(alert), ts);
+        }
+
+        @Override
+        public void verdict(RouteVerdict verdict, long ts) {
+            forward(verdict.route(), new HealthEvent.ToFleet(FleetEvent.verdict(verdict, ts)), ts);
         }
 
         @Override

@@ -543,7 +543,7 @@ class ConfigLoaderTest {
         assertThat(dump).doesNotContain("hunter2", "ks-pass-1", "oauth-sec-2", "tok-3", "ScramLoginModule");
         assertThat(dump).contains("security.protocol: SASL_SSL").contains("bootstrap.servers: localhost:9092");
         assertThat(dump).containsPattern("sasl.jaas.config: [\"']\\*{6}[\"']");
-        assertThat(dump).contains("bucket: 10s").contains("hold-down: 10m").contains("ttl: 1h");
+        assertThat(dump).contains("bucket: 10s").contains("hold-down: 1m").contains("ttl: 1h");
     }
 
     @Test
@@ -557,7 +557,7 @@ class ConfigLoaderTest {
 
     @Test
     void aFutureSkewBeyondTheGraceFailsNamingBothKeys() {
-        assertThatThrownBy(() -> load(yaml("telemetry: {max-future-skew: 1m}\n")))
+        assertThatThrownBy(() -> load(yaml("telemetry: {max-future-skew: 6m}\n")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("telemetry.max-future-skew").hasMessageContaining("windows.grace");
     }
@@ -644,11 +644,14 @@ class ConfigLoaderTest {
     @Test
     void mapperReadsTheFileSpelling() throws Exception {
         AppConfig.Windows windows = ConfigLoader.mapper()
-                .readValue("{\"bucket\":\"5s\",\"grace\":\"0\",\"punctuate-interval\":\"PT0.5S\"}", AppConfig.Windows.class);
+                .readValue("{\"bucket\":\"5s\",\"grace\":\"0\",\"punctuate-interval\":\"PT0.5S\",\"out-of-order\":\"1s\","
+                        + "\"idle-partition-after\":\"2s\",\"watermark-interval\":\"50ms\"}", AppConfig.Windows.class);
 
-        assertThat(windows).isEqualTo(new AppConfig.Windows(Duration.ofSeconds(5), Duration.ZERO, Duration.ofMillis(500)));
+        assertThat(windows).isEqualTo(new AppConfig.Windows(Duration.ofSeconds(5), Duration.ZERO, Duration.ofMillis(500),
+                Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(50)));
         assertThat(ConfigLoader.mapper().writeValueAsString(windows)).isEqualTo(
-                "{\"bucket\":\"5s\",\"grace\":\"0s\",\"punctuate-interval\":\"500ms\"}");
+                "{\"bucket\":\"5s\",\"grace\":\"0s\",\"punctuate-interval\":\"500ms\",\"out-of-order\":\"1s\","
+                        + "\"idle-partition-after\":\"2s\",\"watermark-interval\":\"50ms\"}");
     }
 
     @Test

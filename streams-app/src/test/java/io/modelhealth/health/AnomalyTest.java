@@ -44,8 +44,8 @@ class AnomalyTest {
         assertThat(anomalies).extracting(Anomaly::status).containsExactly(Anomaly.OPEN, Anomaly.CLOSE);
         Anomaly open = anomalies.get(0);
         Anomaly close = anomalies.get(1);
-        // opened by the first slow bucket, when it closed (end + grace)
-        assertThat(open.openedAt().toEpochMilli()).isEqualTo(EngineHarness.at(jump + 20_000));
+        // opened by the first slow bucket, when it closed (at its end)
+        assertThat(open.openedAt().toEpochMilli()).isEqualTo(EngineHarness.at(jump + 10_000));
         assertThat(open.baseline()).isCloseTo(500, within(50.0));
         assertThat(open.observed()).isCloseTo(5 * 500, within(250.0));
         assertThat(open.score()).isGreaterThanOrEqualTo(open.threshold());
@@ -57,7 +57,7 @@ class AnomalyTest {
         assertThat(close.observed()).isCloseTo(open.baseline(), within(50.0));
         assertThat(close.score()).isLessThan(2.0);
         assertThat(close.openedAt()).isEqualTo(open.openedAt());
-        assertThat(close.closedAt().toEpochMilli()).isEqualTo(EngineHarness.at(back + 20_000));
+        assertThat(close.closedAt().toEpochMilli()).isEqualTo(EngineHarness.at(back + 10_000));
 
         List<Alert> alerts = h.out.alerts(A, AlertFactory.ROUTE_ANOMALY);
         assertThat(alerts).hasSize(2);

@@ -38,7 +38,7 @@ class DeterminismTest {
         h.run(600_000, 900_000, flow(A, 20, noisy), new Flow(B, t -> 10 * h.remainingShare(B), noisy));
         h.silence(900_000, 1_200_000);
         h.call(A, 1_200_000, Outcome.ok());
-        h.call(A, 1_100_000, Outcome.error(503, null)); // late
+        h.call(A, 800_000, Outcome.error(503, null)); // beyond the 5 min lateness bound
         return h.out.all();
     }
 

@@ -1,6 +1,7 @@
 package io.modelhealth.health;
 
 import io.modelhealth.config.AppConfig;
+import io.modelhealth.reroute.FleetDecider;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.schemas.OutcomeClass;
@@ -14,10 +15,11 @@ import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 
 /**
- * Drives {@link RouteHealth} directly — no Kafka — with calls at chosen event times, clock ticks
- * at chosen times and overrides, collecting every output in {@link RecordedOutputs}. The
- * {@link MapFleet} plays the global state view: by default every state record the engine emits
- * updates it at once ({@link #publishToFleet}); a test can also set other routes' states by hand.
+ * Drives {@link RouteHealth} and the {@link FleetDecider} directly — no Kafka — with calls at chosen
+ * event times, clock ticks at chosen times and overrides, collecting every output in
+ * {@link RecordedOutputs}. Each verdict goes to the decider at once and the decider is advanced to
+ * each input's time, as the fleet stage does in order; {@link MapFleet} sets other routes' states by
+ * hand. {@code reroute.settle} is 0 here (decisions at the verdict's instant); FleetDeciderTest covers it.
  *
  * <p>Times given to the harness are milliseconds since {@link #T0}; output timestamps are absolute
  * (use {@link #rel(long)} to compare). The wall clock of a call is its event time, as in a replay.
@@ -60,9 +62,11 @@ public final class EngineHarness {
 
     public final AppConfig config;
     public final RouteHealth engine;
-    public final MapFleet fleet = new MapFleet();
+    public final FleetDecider decider;
+    public final MapFleet fleet = new MapFleet(this);
     public final RecordedOutputs out;
-    public boolean publishToFleet = true;
+    /** Every verdict the engine sent, in order. */
+    public final List<RouteVerdict> verdicts = new java.util.ArrayList<>();
     /**
      * Pass each route's state through {@link RouteStateSerde} after every input, as the state
      * store does in the topology (each record reads and writes the route's state).
@@ -73,21 +77,47 @@ public final class EngineHarness {
     private final RouteStateSerde serde = new RouteStateSerde();
     private final Map<String, RouteState> routes = new LinkedHashMap<>();
     private long seq;
+    private long now = Long.MIN_VALUE;
+    private long injectedSeq;
 
     public EngineHarness(AppConfig config) {
         this.config = config.validate();
         this.engine = new RouteHealth(config, CONFIG_VERSION);
+        this.decider = new FleetDecider(config, CONFIG_VERSION);
         this.classifier = new OutcomeClassifier(config.classes());
         this.out = new RecordedOutputs((route, status) -> {
-            if (publishToFleet) {
-                fleet.set(route, status.state());
-            }
+        }, (v, ts) -> {
+            verdicts.add(v);
+            decider.onVerdict(v, ts);
         });
+    }
+
+    /** After an input at absolute time t: the fleet's decisions due by then. */
+    private void advance(long t) {
+        now = Math.max(now, t);
+        decider.advanceTo(now, out);
+    }
+
+    void injectVerdict(String route, HealthState state) {
+        long t = now == Long.MIN_VALUE ? T0 : now;
+        decider.onVerdict(new RouteVerdict(route, RouteIds.provider(route), RouteIds.model(route), state, null, t,
+                "set by the test", null, false, null, -1, null, null, false, false, ++injectedSeq), t);
+        advance(t);
+    }
+
+    /** What the fleet stage did about a route (its reroute in force), or an empty record. */
+    public io.modelhealth.reroute.FleetRoute reroute(String route) {
+        return decider.route(route);
     }
 
     /** Default configuration with the given fallback chains. */
     public static AppConfig config(Map<String, List<String>> fallbacks) {
-        return withRoutes(AppConfig.defaults(), fallbacks);
+        AppConfig d = AppConfig.defaults();
+        AppConfig.Reroute r = d.reroute();
+        AppConfig.Reroute noSettle = new AppConfig.Reroute(r.enabled(), r.probeShare(), r.ttl(), r.restoreSteps(),
+                r.stepInterval(), r.panicThreshold(), r.panicMinRoutes(), java.time.Duration.ZERO, r.suspectHold());
+        return withRoutes(new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(),
+                d.detection(), d.anomaly(), noSettle, d.alerts(), d.routes()), fallbacks);
     }
 
     public static AppConfig withRoutes(AppConfig b, Map<String, List<String>> fallbacks) {
@@ -122,8 +152,9 @@ public final class EngineHarness {
     public boolean call(String route, long t, Outcome o) {
         LlmCall c = llmCall(route, t, o);
         OutcomeClass cls = classifier.classify(c);
-        boolean counted = engine.onCall(state(route), c, cls, at(t), at(t), fleet, out);
+        boolean counted = engine.onCall(state(route), c, cls, at(t), out);
         store(route);
+        advance(at(t));
         return counted;
     }
 
@@ -139,8 +170,9 @@ public final class EngineHarness {
     }
 
     public void tick(String route, long t) {
-        engine.onTick(state(route), at(t), fleet, out);
+        engine.onTick(state(route), at(t), out);
         store(route);
+        advance(at(t));
     }
 
     /** A punctuation: every route seen so far is evaluated at t. */
@@ -151,8 +183,9 @@ public final class EngineHarness {
     }
 
     public void override(String route, RouteOverride o, long t) {
-        engine.onOverride(state(route), o, at(t), fleet, out);
+        engine.onOverride(state(route), o, at(t), out);
         store(route);
+        advance(at(t));
     }
 
     /**
@@ -193,8 +226,8 @@ public final class EngineHarness {
      * services apply a command: {@code 1 − weight × (1 − probe_share)} — 1 % under a full reroute.
      */
     public double remainingShare(String route) {
-        RouteState s = state(route);
-        double weight = s.rerouteTarget() == null ? 0 : s.rerouteWeight();
+        io.modelhealth.reroute.FleetRoute r = decider.route(route);
+        double weight = r == null || r.target() == null ? 0 : r.weight();
         return 1 - weight * (1 - config.reroute().probeShare());
     }
 

@@ -131,10 +131,10 @@ class IdleTest {
             h.silence(t, t + 180_000);
             t += 180_000;
             for (int k = 0; k < 5; k++) {
-                h.call(A, t + k * 100L, Outcome.ok());
+                h.call(A, t + k * 100L, new Outcome(200, null, k % 2 == 0 ? "search" : "chat", 400));
             }
         }
-        // 10 minutes of hold-down and 20 clean probes: ~12 minutes, not never
+        // 20 clean probes from 2 tenants over at least a minute, after the 1 minute floor: ~12 minutes, not never
         assertThat(h.stateOf(A)).isEqualTo(HealthState.RECOVERING);
         assertThat(h.state(A).since() - blockedAt).isBetween(600_000L, 900_000L);
     }

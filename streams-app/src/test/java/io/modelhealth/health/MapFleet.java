@@ -6,17 +6,29 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A {@link FleetView} over a map that a test sets by hand (route → state), or that
- * {@link EngineHarness} keeps up to date from the state records the engine emits, the way the
- * global {@code model.health.state} store does in the topology. Counts the same way as the
- * topology's store-backed view: IDLE and BLOCKED routes are not "active" for the panic guard.
+ * Other routes' states, set by hand. Standalone ({@code new MapFleet()}) it is a {@link FleetView}
+ * over a map, counting as the fleet stage does (IDLE and BLOCKED routes are not "active" for the
+ * panic guard). In an {@link EngineHarness} it injects verdicts into the harness's
+ * {@link io.modelhealth.reroute.FleetDecider}, as if those routes had sent them (verdicts that ask
+ * for nothing: they keep whatever is in force), and reads go to the decider.
  */
 public final class MapFleet implements FleetView {
 
+    private final EngineHarness harness;
     private final Map<String, HealthState> states = new LinkedHashMap<>();
 
+    public MapFleet() {
+        this(null);
+    }
+
+    MapFleet(EngineHarness harness) {
+        this.harness = harness;
+    }
+
     public MapFleet set(String route, HealthState state) {
-        if (state == null) {
+        if (harness != null) {
+            harness.injectVerdict(route, state);
+        } else if (state == null) {
             states.remove(route);
         } else {
             states.put(route, state);
@@ -26,11 +38,14 @@ public final class MapFleet implements FleetView {
 
     @Override
     public HealthState stateOf(String route) {
-        return states.get(route);
+        return harness != null ? harness.decider.stateOf(route) : states.get(route);
     }
 
     @Override
     public FleetCounts availabilityCounts(String exclude) {
+        if (harness != null) {
+            return harness.decider.availabilityCounts(exclude);
+        }
         int active = 0;
         int unavailable = 0;
         for (Map.Entry<String, HealthState> e : states.entrySet()) {

@@ -71,7 +71,7 @@ class OverrideTest {
                 tuple(RerouteAction.REROUTE, B, 1.0, h.out.commands(A).get(0).reason(), 1L),
                 tuple(RerouteAction.RESTORE, B, 0.0, "override.forbid", 2L));
         assertThat(h.out.commands(A).get(1).issuedAt()).isEqualTo(Instant.ofEpochMilli(at(t)));
-        assertThat(h.state(A).rerouteTarget()).isNull();
+        assertThat(h.reroute(A).target()).isNull();
         assertThat(lastStatus().rerouteTarget()).isNull();
         assertThat(lastStatus().state()).isEqualTo(HealthState.UNAVAILABLE);
         h.run(t, t + 60_000, failing());

@@ -25,8 +25,21 @@ public final class RecordedOutputs implements HealthOutputs {
     private final List<Out> all = new ArrayList<>();
     private final BiConsumer<String, RouteStatus> onState;
 
+    private final java.util.function.ObjLongConsumer<RouteVerdict> onVerdict;
+
     public RecordedOutputs(BiConsumer<String, RouteStatus> onState) {
+        this(onState, (v, ts) -> {
+        });
+    }
+
+    public RecordedOutputs(BiConsumer<String, RouteStatus> onState, java.util.function.ObjLongConsumer<RouteVerdict> onVerdict) {
         this.onState = onState;
+        this.onVerdict = onVerdict;
+    }
+
+    @Override
+    public void verdict(RouteVerdict verdict, long timestamp) {
+        onVerdict.accept(verdict, timestamp);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.modelhealth.health;
 import static io.modelhealth.health.EngineHarness.T0;
 import static io.modelhealth.health.EngineHarness.at;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import io.modelhealth.health.EngineHarness.Outcome;
@@ -47,14 +48,13 @@ class WindowRecordsTest {
             };
             h.call(A, i * 90L, new Outcome(o.status(), o.errorType(), "t", (i + 1) * 10.0));
         }
-        // bucket [10 s, 20 s): 3 calls
+        h.tickAll(9_999);
+        assertThat(h.out.windows(A)).isEmpty(); // the route's time has not passed the first bucket's end
+        // bucket [10 s, 20 s): 3 calls; the first closes the first bucket
         h.call(A, 10_000, Outcome.ok(50));
+        assertThat(h.out.windows(A)).hasSize(1);
         h.call(A, 15_000, Outcome.ok(60));
         h.call(A, 19_999, Outcome.error(503, null));
-        h.tickAll(19_999);
-        assertThat(h.out.windows(A)).isEmpty(); // the first bucket is still within its grace period
-        h.tickAll(20_000);
-        assertThat(h.out.windows(A)).hasSize(1);
         for (long t = 21_000; t <= 60_000; t += 1_000) {
             h.tickAll(t);
         }
@@ -74,14 +74,15 @@ class WindowRecordsTest {
         assertThat(w.latencyP99Ms()).isCloseTo(990, within(99.0));
         assertThat(w.latencyP50Ms()).isLessThanOrEqualTo(w.latencyP95Ms());
         assertThat(w.latencyP95Ms()).isLessThanOrEqualTo(w.latencyP99Ms());
-        // the record's timestamp is the event time at which the bucket closed: end + grace
-        assertThat(h.out.of(RecordedOutputs.Kind.WINDOW, A).get(0).timestamp()).isEqualTo(at(20_000));
+        // the record's timestamp is the event time at which the bucket closed: its end (the low watermark passed it)
+        assertThat(h.out.of(RecordedOutputs.Kind.WINDOW, A).get(0).timestamp()).isEqualTo(at(10_000));
+        assertThat(w.lateCalls()).isNull();
 
         HealthWindow second = windows.get(1);
         assertThat(second.windowStart()).isEqualTo(Instant.ofEpochMilli(T0 + 10_000));
         assertThat(second.calls()).isEqualTo(3);
         assertThat(second.byClass()).isEqualTo(counts(2, 1, 0, 0, 0, 0));
-        assertThat(h.out.of(RecordedOutputs.Kind.WINDOW, A).get(1).timestamp()).isEqualTo(at(30_000));
+        assertThat(h.out.of(RecordedOutputs.Kind.WINDOW, A).get(1).timestamp()).isEqualTo(at(20_000));
     }
 
     @Test
@@ -96,32 +97,38 @@ class WindowRecordsTest {
     }
 
     @Test
-    void lateCallsWithinGraceCountAndBeyondGraceDoNot() {
+    void lateCallsWithinTheLatenessBoundAmendTheirWindowAndBeyondItDoNot() {
         h.call(A, 5_000, Outcome.ok());
         h.call(A, 16_000, Outcome.ok());
-        // 9 s late for a bucket that ends at 10 s: within the 10 s grace
+        assertThat(h.out.windows(A)).extracting(HealthWindow::calls).containsExactly(1L);
+        // 9 s late, after its bucket was emitted: counted, and the window is emitted again with the totals
         assertThat(h.call(A, 7_000, Outcome.error(529, null))).isTrue();
-        h.tickAll(21_000);
-        assertThat(h.out.windows(A).get(0).byClass()).isEqualTo(counts(1, 1, 0, 0, 0, 0));
-        // the bucket closed: beyond grace
+        assertThat(h.out.windows(A)).hasSize(2);
+        HealthWindow amended = h.out.windows(A).get(1);
+        assertThat(amended.windowStart()).isEqualTo(Instant.ofEpochMilli(T0));
+        assertThat(amended.byClass()).isEqualTo(counts(1, 1, 0, 0, 0, 0));
+        assertThat(amended.lateCalls()).isEqualTo(1L);
+        assertThat(h.engine.window(h.state(A), 60_000).of(OutcomeClass.AVAILABILITY)).isEqualTo(1.0);
+        // the route's time passes the lateness bound (5 min) behind the first bucket's end: beyond it, not counted
+        h.call(A, 10_000 + 300_000, Outcome.ok());
         assertThat(h.call(A, 9_999, Outcome.error(529, null))).isFalse();
         assertThat(h.out.lateCount(A)).isEqualTo(1);
-        h.tickAll(40_000);
-        assertThat(h.out.windows(A)).hasSize(2);
-        assertThat(h.out.windows(A).get(0).calls()).isEqualTo(2);
-        assertThat(h.engine.window(h.state(A), 60_000).of(OutcomeClass.AVAILABILITY)).isEqualTo(1.0);
+        assertThat(h.out.windows(A).stream().filter(w -> w.windowStart().toEpochMilli() == T0))
+                .extracting(HealthWindow::calls).containsExactly(1L, 2L);
     }
 
     @Test
-    void aLateCallForABucketThatNeverExistedIsLateToo() {
+    void aLateCallForABucketNoCallOpenedIsEmittedAtOnceAndAnHourLateIsNot() {
         h.call(A, 100_000, Outcome.ok());
-        // 30 s late, for a bucket no call had opened
-        assertThat(h.call(A, 70_000, Outcome.error(529, null))).isFalse();
+        // 30 s late, for a bucket no call had opened: a window of its own, emitted at once as amended
+        assertThat(h.call(A, 70_000, Outcome.error(529, null))).isTrue();
+        assertThat(h.out.windows(A)).extracting(w -> w.windowStart().toEpochMilli() - T0, HealthWindow::calls,
+                HealthWindow::lateCalls).containsExactly(tuple(70_000L, 1L, 1L));
         // an hour late
         assertThat(h.call(A, 100_000 - 3_600_000, Outcome.error(529, null))).isFalse();
-        assertThat(h.out.lateCount(A)).isEqualTo(2);
+        assertThat(h.out.lateCount(A)).isEqualTo(1);
         h.tickAll(200_000);
-        assertThat(h.out.windows(A)).extracting(HealthWindow::calls).containsExactly(1L);
-        assertThat(h.engine.window(h.state(A), 300_000).errors()).isZero();
+        assertThat(h.out.windows(A)).extracting(HealthWindow::calls).containsExactly(1L, 1L);
+        assertThat(h.engine.window(h.state(A), 300_000).errors()).isEqualTo(1.0);
     }
 }

@@ -60,7 +60,7 @@ class DashboardQueriesIT {
     private static final Duration INCIDENTS_AT = Duration.ofSeconds(5);
     private static final double CALLS_PER_SECOND = 300;
 
-    /** DESIGN.md "Metrics" (and HealthMetrics), as the names of Prometheus samples. */
+    /** docs/design.md "Metrics" (and HealthMetrics), as the names of Prometheus samples. */
     private static final List<String> DESIGN_METRICS = List.of(
             "model_health_calls_total", "model_health_error_ratio", "model_health_state", "model_health_latency_seconds",
             "model_health_reroutes_total", "model_health_alerts_total", "model_health_dead_letters_total",

@@ -134,9 +134,9 @@ class RerouteDecisionTest {
         assertThat(last.rerouteTarget()).isNull();
 
         // the fallback heals: traffic moves at once, the no-fallback page resolves under its fingerprint
-        h.fleet.set(B, HealthState.HEALTHY);
         long healed = WARM + 300_000;
         h.tickAll(healed);
+        h.fleet.set(B, HealthState.HEALTHY);
         assertThat(h.out.commands(A)).extracting(RerouteCommand::action, RerouteCommand::target, RerouteCommand::weight,
                 RerouteCommand::epoch).containsExactly(tuple(RerouteAction.REROUTE, B, 1.0, 1L));
         assertThat(h.out.commands(A).get(0).issuedAt()).isEqualTo(Instant.ofEpochMilli(at(healed)));

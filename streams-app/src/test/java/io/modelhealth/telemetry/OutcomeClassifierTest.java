@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The default rule table against DESIGN's outcome-class table, row by row. */
+/** The default rule table against the outcome-class table of docs/design.md, row by row. */
 class OutcomeClassifierTest {
 
     private final OutcomeClassifier classifier = new OutcomeClassifier(AppConfig.defaults().classes());

@@ -19,4 +19,13 @@ public final class TestConfigs {
         return new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(), d.detection(),
                 d.anomaly(), d.reroute(), d.alerts(), routes).validate();
     }
+
+    /** {@code c} with another lateness bound ({@code windows.grace}) and in-partition disorder allowance. */
+    public static AppConfig withWindows(AppConfig c, java.time.Duration grace, java.time.Duration outOfOrder) {
+        AppConfig.Windows w = c.windows();
+        return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(),
+                new AppConfig.Windows(w.bucket(), grace, w.punctuateInterval(), outOfOrder, w.idlePartitionAfter(),
+                        w.watermarkInterval()),
+                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes()).validate();
+    }
 }

@@ -183,6 +183,9 @@ class HealthTopologyTest {
             // A tombstone clears the override: automation reroutes at once, to the first route of A's chain
             // that is not known to be unhealthy (B has sent no telemetry here: a cold standby counts as fit).
             out.addAll(r.override(Calls.key(A), null, t2 + 5_000));
+            // (a new target is chosen reroute.settle after the verdict, once the telemetry's time has got there:
+            // with no more calls, once the input partition has counted as idle for a while)
+            out.addAll(r.advance(config.windows().idlePartitionAfter().multipliedBy(2).plusSeconds(1)));
             assertThat(commands(out)).hasSize(before + 1);
             assertThat(commands(out).get(before).target()).isEqualTo(B);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelhealth.backtest.Replay;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.OutcomeClass;
@@ -70,8 +71,8 @@ class IngestTopologyTest {
         assertThat(w.byClass()).containsEntry(OutcomeClass.SUCCESS, 8L).containsEntry(OutcomeClass.AVAILABILITY, 2L)
                 .containsEntry(OutcomeClass.POLICY_BLOCK, 0L);
         assertThat(w.latencyP95Ms()).isBetween(380.0, 460.0);
-        // The window is stamped when it closes in event time: its end plus the grace period.
-        assertThat(windows.get(0).timestamp()).isEqualTo(T0 + 10_000 + config.windows().grace().toMillis());
+        // The window is stamped when it closes in event time: when the low watermark passes its end.
+        assertThat(windows.get(0).timestamp()).isEqualTo(T0 + 10_000);
         assertThat(windows.get(0).key()).isEqualTo(ROUTE);
         assertThat(deadLetters()).isEmpty();
         out.forEach(o -> SchemaCatalog.assertValid(o.value()));
@@ -128,24 +129,37 @@ class IngestTopologyTest {
     }
 
     @Test
-    void lateCallsBeyondGraceAreCountedNotUsed() {
+    void callsBehindTheWatermarkAmendTheirWindowAndBeyondTheBoundAreDeadLettered() {
         out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(Calls.ok(ROUTE, T0)), T0));
-        long now = T0 + 30_000;
+        long now = T0 + 400_000;
         out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(Calls.ok(ROUTE, now)), now));
-        // Its bucket [T0, T0+10s) closed at T0+20s: too late.
-        out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(Calls.ok(ROUTE, T0 + 5_000)), now + 1));
-        // Within grace of an open bucket: counted.
-        out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(Calls.ok(ROUTE, now - 2_000)), now + 2));
+        out.addAll(replay.advance(Duration.ofMillis(100)));
+        // Its bucket [T0, T0+10s) ended more than windows.grace (5 min) before the low watermark: too late.
+        var tooLate = Calls.ok(ROUTE, T0 + 5_000);
+        out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(tooLate), now + 1));
+        // 20 s behind: counted, in a window emitted at once as amended.
+        out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(Calls.ok(ROUTE, now - 20_000)), now + 2));
         out.addAll(replay.advance(Duration.ofSeconds(30)));
 
         assertThat(registry.get("model.health.late.events").counter().count()).isEqualTo(1.0);
         List<HealthWindow> windows = of(config.topics().windows()).stream().map(o -> (HealthWindow) o.value()).toList();
         assertThat(windows).filteredOn(w -> w.windowStart().toEpochMilli() == T0).singleElement()
                 .extracting(HealthWindow::calls).isEqualTo(1L);
-        assertThat(windows).filteredOn(w -> w.windowStart().toEpochMilli() == T0 + 20_000).singleElement()
+        assertThat(windows).filteredOn(w -> w.windowStart().toEpochMilli() == now - 20_000).singleElement()
+                .satisfies(w -> {
+                    assertThat(w.calls()).isEqualTo(1L);
+                    assertThat(w.lateCalls()).isEqualTo(1L);
+                });
+        assertThat(windows).filteredOn(w -> w.windowStart().toEpochMilli() == now).singleElement()
                 .extracting(HealthWindow::calls).isEqualTo(1L);
-        assertThat(windows).filteredOn(w -> w.windowStart().toEpochMilli() == T0 + 30_000).singleElement()
-                .extracting(HealthWindow::calls).isEqualTo(1L);
+        // Never dropped silently: the too-late call is on the dead-letter topic with its reason and bytes.
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(DeadLetter.TOO_LATE);
+            assertThat(d.error()).contains("behind the low watermark");
+            assertThat(ContractSerdes.LLM_CALL.deserialize("", Base64.getDecoder().decode(d.originalValue()))).isEqualTo(tooLate);
+            SchemaCatalog.assertValid(d);
+        });
+        windows.forEach(SchemaCatalog::assertValid);
     }
 
     @Test

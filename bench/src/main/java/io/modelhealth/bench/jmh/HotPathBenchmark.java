@@ -37,6 +37,6 @@ public class HotPathBenchmark {
         s.calls++;
         OutcomeClass cls = s.classifier.classify(call);
         RouteState st = s.states[s.routeOf[i]];
-        return s.engine.onCall(st, call, cls, ts, ts, io.modelhealth.reroute.FleetView.EMPTY, s.sink);
+        return s.engine.onCall(st, call, cls, ts, s.sink);
     }
 }

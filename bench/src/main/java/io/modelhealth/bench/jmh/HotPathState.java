@@ -116,7 +116,7 @@ public class HotPathState {
         calls++;
         LlmCall c = parsed[i];
         OutcomeClass cls = classifier.classify(c);
-        return engine.onCall(states[routeOf[i]], c, cls, ts, ts, io.modelhealth.reroute.FleetView.EMPTY, sink);
+        return engine.onCall(states[routeOf[i]], c, cls, ts, sink);
     }
 
     int nextIndex() {

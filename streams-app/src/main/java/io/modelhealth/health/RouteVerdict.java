@@ -1,0 +1,48 @@
+package io.modelhealth.health;
+
+import io.modelhealth.schemas.Evidence;
+import io.modelhealth.schemas.HealthState;
+import io.modelhealth.schemas.RouteOverride;
+
+/**
+ * What one route's engine concluded at an event time, for the fleet stage: its state and why, how
+ * much traffic it wants moved, and whether it looks like it is starting to fail ("suspect") before
+ * any rule has tripped. Emitted only when one of these changes; {@code seq} counts a route's verdicts,
+ * so the fleet stage orders verdicts of one instant the same way on every run.
+ *
+ * @param incident            the route is in an incident (unhealthy, or IDLE in the middle of one)
+ * @param incidentClass       availability, rate_limit, policy_block or override; null outside an incident
+ * @param desiredWeight       share of traffic to move: 1 while UNAVAILABLE or BLOCKED, the restore step's
+ *                            weight while RECOVERING, 0 when healthy; negative = keep whatever is in force (IDLE)
+ * @param desiredReason       the reason a command for that weight carries (class + rule, or recovery.step_N)
+ * @param availabilitySuspect a burst of availability or rate-limit errors in the last short window
+ * @param policySuspect       a policy refusal within {@code reroute.suspect-hold}
+ */
+public record RouteVerdict(
+        String route,
+        String provider,
+        String model,
+        HealthState state,
+        HealthState previousState,
+        long since,
+        String reason,
+        Evidence evidence,
+        boolean incident,
+        String incidentClass,
+        double desiredWeight,
+        String desiredReason,
+        RouteOverride override,
+        boolean availabilitySuspect,
+        boolean policySuspect,
+        long seq) {
+
+    public boolean suspect() {
+        return availabilitySuspect || policySuspect;
+    }
+
+    /** The parts whose change is news for the fleet (everything but the sequence number). */
+    String signature() {
+        return state + "|" + previousState + "|" + since + "|" + reason + "|" + incident + "|" + incidentClass + "|"
+                + desiredWeight + "|" + desiredReason + "|" + override + "|" + availabilitySuspect + "|" + policySuspect;
+    }
+}

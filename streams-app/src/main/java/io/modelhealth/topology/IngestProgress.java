@@ -1,0 +1,90 @@
+package io.modelhealth.topology;
+
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.telemetry.Ingested;
+import java.time.Duration;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * {@code llm.calls} partition p, parsed: {@link Ingested} calls ⇒ route id → {@link RouteEvent}:
+ * each call (marked {@code direct} when its producer already put it on its route's partition), and
+ * this partition's progress as a {@link RouteEvent.Watermark} — the largest event time read so far,
+ * less {@code windows.out-of-order} — at most every {@code windows.watermark-interval} (wall clock),
+ * or "idle" once the partition has had no records for {@code windows.idle-partition-after}. The
+ * watermark follows the calls it covers on every partition of {@code calls-by-route}
+ * ({@link WatermarkPartitioner}), so a route task knows when it has seen everything up to a time.
+ */
+final class IngestProgress implements Processor<byte[], Ingested, String, RouteEvent> {
+
+    static final String MARK_KEY = "#watermark";
+
+    private final int inputPartitions;
+    private final long outOfOrderMs;
+    private final long idleAfterMs;
+    private final long intervalMs;
+    private ProcessorContext<String, RouteEvent> context;
+    private int partition;
+    private long maxEventTime = Long.MIN_VALUE;
+    private long lastRecordWall;
+    private long lastMarkWall = Long.MIN_VALUE;
+    private long lastMarkTime = Long.MIN_VALUE;
+    private boolean idle;
+
+    IngestProgress(AppConfig config, int inputPartitions) {
+        this.inputPartitions = inputPartitions;
+        this.outOfOrderMs = config.windows().outOfOrder().toMillis();
+        this.idleAfterMs = config.windows().idlePartitionAfter().toMillis();
+        this.intervalMs = config.windows().watermarkInterval().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, RouteEvent> context) {
+        this.context = context;
+        this.partition = context.taskId().partition();
+        this.lastRecordWall = context.currentSystemTimeMs();
+        context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<byte[], Ingested> record) {
+        Ingested in = record.value();
+        if (in == null || in.call() == null) {
+            return;
+        }
+        long wall = context.currentSystemTimeMs();
+        lastRecordWall = wall;
+        maxEventTime = Math.max(maxEventTime, record.timestamp());
+        boolean direct = in.keyedByRoute() && context.recordMetadata()
+                .map(m -> m.partition() == WatermarkPartitioner.partitionOf(in.route(), inputPartitions)).orElse(false);
+        context.forward(new Record<>(in.route(), direct ? RouteEvent.direct(in.call()) : RouteEvent.of(in.call()),
+                record.timestamp()));
+        if (idle || lastMarkWall == Long.MIN_VALUE || wall - lastMarkWall >= intervalMs) {
+            mark(wall);
+        }
+    }
+
+    private void punctuate(long wall) {
+        if (!idle && wall - lastRecordWall >= idleAfterMs) {
+            idle = true;
+            emit(wall);
+        } else if (!idle && maxEventTime != Long.MIN_VALUE && maxEventTime - outOfOrderMs > lastMarkTime) {
+            mark(wall);
+        }
+    }
+
+    private void mark(long wall) {
+        idle = false;
+        emit(wall);
+    }
+
+    private void emit(long wall) {
+        long time = maxEventTime == Long.MIN_VALUE ? Long.MIN_VALUE : maxEventTime - outOfOrderMs;
+        lastMarkWall = wall;
+        lastMarkTime = time;
+        context.forward(new Record<>(MARK_KEY, RouteEvent.of(new RouteEvent.Watermark(partition, time, idle)),
+                Math.max(0, maxEventTime == Long.MIN_VALUE ? 0 : maxEventTime)));
+    }
+}
