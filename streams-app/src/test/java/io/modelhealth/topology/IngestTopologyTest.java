@@ -163,6 +163,18 @@ class IngestTopologyTest {
     }
 
     @Test
+    void aKeyedAndAnUnkeyedCopyOfOneCallAreOneCall() {
+        var call = Calls.ok(ROUTE, T0);
+        out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(call), T0));
+        // the same call again, sent by a producer that does not key (it takes the repartition hop)
+        out.addAll(replay.call(null, Calls.bytes(call), T0 + 100));
+        out.addAll(replay.call("some-other-key".getBytes(StandardCharsets.UTF_8), Calls.bytes(call), T0 + 200));
+        out.addAll(replay.advance(Duration.ofSeconds(25)));
+        assertThat(registry.get("model.health.duplicate.events").counter().count()).isEqualTo(2.0);
+        assertThat(((HealthWindow) of(config.topics().windows()).get(0).value()).calls()).isEqualTo(1);
+    }
+
+    @Test
     void duplicateEventIdsAreDroppedAndCounted() {
         var call = Calls.ok(ROUTE, T0);
         out.addAll(replay.call(Calls.key(ROUTE), Calls.bytes(call), T0));
