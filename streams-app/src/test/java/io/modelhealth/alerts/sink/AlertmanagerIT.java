@@ -100,9 +100,12 @@ class AlertmanagerIT {
             throws Exception {
         Path binary = alertmanagerBinary();
         MeterRegistry registry = new SimpleMeterRegistry();
-        // Short policy hold-down, so that a recovery can be driven within the test.
+        // Short policy hold-down, so that a recovery can be driven within the test. The test's traffic comes in
+        // bursts, so partitions fall silent often: a short idle-partition-after keeps them from holding the
+        // watermark (and so the second sibling's verdict) back longer than Alertmanager's group_wait.
         Map<String, String> detection = Map.of("detection.policy-block.hold-down", "2s",
-                "detection.policy-block.probe-successes", "3");
+                "detection.policy-block.probe-successes", "3", "detection.policy-block.probe-window", "0s",
+                "detection.policy-block.probe-tenants", "1", "windows.idle-partition-after", "300ms");
         try (FakeAlertmanager webhook = new FakeAlertmanager();
              RealAlertmanager am = RealAlertmanager.start(binary, testConfig(webhook.url()), Files.createDirectories(tmp.resolve("am")));
              AppFixture fixture = AppFixture.start(kafka, tmp, detection);
