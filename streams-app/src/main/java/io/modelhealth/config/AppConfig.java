@@ -96,7 +96,7 @@ public record AppConfig(
                           Duration idlePartitionAfter, Duration watermarkInterval) {
 
         public Windows(Duration bucket, Duration grace, Duration punctuateInterval) {
-            this(bucket, grace, punctuateInterval, Duration.ZERO, Duration.ofSeconds(2), Duration.ofMillis(50));
+            this(bucket, grace, punctuateInterval, Duration.ZERO, Duration.ofSeconds(2), Duration.ofMillis(100));
         }
     }
 
@@ -252,7 +252,7 @@ public record AppConfig(
                 // A lateness bound as long as the longest rule window: a backlog read from many partitions at
                 // different speeds loses nothing a rule could look at.
                 new Windows(Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO,
-                        Duration.ofSeconds(2), Duration.ofMillis(50)),
+                        Duration.ofSeconds(2), Duration.ofMillis(100)),
                 new Detection(
                         new Availability(0.99, List.of(
                                 new BurnRate(Duration.ofMinutes(1), Duration.ofSeconds(10), 14.4),

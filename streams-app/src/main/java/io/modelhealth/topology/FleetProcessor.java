@@ -43,6 +43,8 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
     private final int routeTasks;
     private final long[] taskWatermark;
     private long processed = Long.MIN_VALUE;
+    /** At least the number of entries in {@code fleet-pending} (a scan is skipped at 0). */
+    private long pendingCount;
     private ProcessorContext<String, HealthEvent> context;
     private KeyValueStore<String, FleetRoute> routes;
     private KeyValueStore<String, FleetEvent> pending;
@@ -86,6 +88,13 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
                 taskWatermark[t] = w;
             }
         }
+        pendingCount = 0;
+        try (KeyValueIterator<String, FleetEvent> it = pending.all()) {
+            while (it.hasNext()) {
+                it.next();
+                pendingCount++;
+            }
+        }
         Long p = clock.get(PROCESSED);
         processed = p == null ? Long.MIN_VALUE : p;
     }
@@ -123,14 +132,17 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
             return;
         }
         pending.put(pendingKey(e), e);
+        pendingCount++;
     }
 
     /** Applies every pending verdict up to {@code to} in order, with the decisions due in between. */
     private void advance(long to) {
         List<KeyValue<String, FleetEvent>> due = new ArrayList<>();
-        try (KeyValueIterator<String, FleetEvent> it = pending.range(null, upperKey(to))) {
-            while (it.hasNext()) {
-                due.add(it.next());
+        if (pendingCount > 0) {
+            try (KeyValueIterator<String, FleetEvent> it = pending.range(null, upperKey(to))) {
+                while (it.hasNext()) {
+                    due.add(it.next());
+                }
             }
         }
         for (KeyValue<String, FleetEvent> kv : due) {
@@ -138,6 +150,7 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
             decider.advanceTo(e.at() - 1, forwarder);
             decider.onVerdict(e.verdict(), e.at());
             pending.delete(kv.key);
+            pendingCount--;
         }
         decider.advanceTo(to, forwarder);
         processed = to;

@@ -83,6 +83,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private final long punctuateMs;
     private final long graceMs;
     private final long idleAfterMs;
+    private final long watermarkIntervalMs;
     private final int upstreams;
     private final String[] ratioWindows;
     private final long[] ratioWindowMs;
@@ -113,6 +114,19 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     /** The low watermark up to which calls have been fed to the engine. */
     private long processed = Long.MIN_VALUE;
     private long allIdleSinceWall = Long.MIN_VALUE;
+    private long lastFleetMarkWall = Long.MIN_VALUE;
+    private long lastFleetMark = Long.MIN_VALUE;
+    /** At least the number of entries in {@code pending-calls} (a scan is skipped at 0). */
+    private long pendingCount;
+    /**
+     * The pending calls as objects, in key order, while they are few enough ({@link #MAX_MIRRORED}):
+     * a drain then reads them from here, with no range scan over RocksDB (whose tombstones of drained
+     * calls made scans slow) and no JSON parse. The store stays the durable copy; beyond the cap the
+     * mirror is dropped and drains scan the store until it is empty again.
+     */
+    private final java.util.TreeMap<Bytes, LlmCall> mirror = new java.util.TreeMap<>();
+    private boolean mirrorComplete;
+    static final int MAX_MIRRORED = 200_000;
     private final Forwarder forwarder = new Forwarder();
 
     public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, HealthMetrics metrics) {
@@ -124,6 +138,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         this.punctuateMs = config.windows().punctuateInterval().toMillis();
         this.graceMs = config.windows().grace().toMillis();
         this.idleAfterMs = config.windows().idlePartitionAfter().toMillis();
+        this.watermarkIntervalMs = config.windows().watermarkInterval().toMillis();
         this.upstreams = upstreamPartitions;
         this.upstreamTime = new long[upstreamPartitions];
         this.upstreamIdle = new boolean[upstreamPartitions];
@@ -156,6 +171,23 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             }
         }
         allIdleSinceWall = Long.MIN_VALUE;
+        lastFleetMarkWall = Long.MIN_VALUE;
+        lastFleetMark = Long.MIN_VALUE;
+        pendingCount = 0;
+        mirror.clear();
+        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                pendingCount++;
+                if (pendingCount <= MAX_MIRRORED) {
+                    mirror.put(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value));
+                }
+            }
+        }
+        mirrorComplete = pendingCount <= MAX_MIRRORED;
+        if (!mirrorComplete) {
+            mirror.clear();
+        }
         context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -202,7 +234,17 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             afterRoute(s);
             return;
         }
-        pending.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), ContractSerdes.LLM_CALL.serialize("", call));
+        Bytes key = Bytes.wrap(pendingKey(ts, route, call.eventId()));
+        pending.put(key, ContractSerdes.LLM_CALL.serialize("", call));
+        pendingCount++;
+        if (mirrorComplete) {
+            if (mirror.size() < MAX_MIRRORED) {
+                mirror.put(key, call);
+            } else {
+                mirrorComplete = false;
+                mirror.clear();
+            }
+        }
     }
 
     private void tooLate(Record<String, RouteEvent> record, LlmCall call, long ts) {
@@ -279,19 +321,28 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** Feeds the engine every pending call up to {@code to}, in (event time, route, event id) order. */
     private void drainTo(long to) {
-        {
-            List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>();
-            try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, Bytes.wrap(upperKey(to)))) {
-                while (it.hasNext()) {
-                    batch.add(it.next());
+        if (pendingCount > 0) {
+            List<KeyValue<Bytes, LlmCall>> batch = new ArrayList<>();
+            if (mirrorComplete) {
+                var head = mirror.headMap(Bytes.wrap(upperKey(to)), false);
+                for (Map.Entry<Bytes, LlmCall> e : head.entrySet()) {
+                    batch.add(KeyValue.pair(e.getKey(), e.getValue()));
+                }
+                head.clear();
+            } else {
+                try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, Bytes.wrap(upperKey(to)))) {
+                    while (it.hasNext()) {
+                        KeyValue<Bytes, byte[]> kv = it.next();
+                        batch.add(KeyValue.pair(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value)));
+                    }
                 }
             }
             Map<String, RouteState> touched = new LinkedHashMap<>();
-            for (KeyValue<Bytes, byte[]> kv : batch) {
+            for (KeyValue<Bytes, LlmCall> kv : batch) {
                 byte[] key = kv.key.get();
                 long ts = timeOf(key);
                 String route = routeOf(key);
-                LlmCall call = ContractSerdes.LLM_CALL.deserialize("", kv.value);
+                LlmCall call = kv.value;
                 RouteState s = touched.get(route);
                 if (s == null) {
                     s = load(route, call);
@@ -303,6 +354,11 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                     exportRatios(s);
                 }
                 pending.delete(kv.key);
+                pendingCount--;
+            }
+            if (pendingCount <= 0) {
+                pendingCount = 0;
+                mirrorComplete = true;
             }
             // One write per route per advance, not per call: nothing commits in between.
             for (Map.Entry<String, RouteState> e : touched.entrySet()) {
@@ -311,8 +367,19 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         processed = to;
         progress.put(PROCESSED, Long.toString(to));
+        long wall = context.currentSystemTimeMs();
+        // The fleet task needs this task's progress to apply verdicts, but not more often than it gets ingest
+        // progress itself; sent unthrottled it was one record per route task per ingest watermark.
+        if (lastFleetMarkWall == Long.MIN_VALUE || wall - lastFleetMarkWall >= watermarkIntervalMs) {
+            forwardFleetWatermark(wall);
+        }
+    }
+
+    private void forwardFleetWatermark(long wall) {
+        lastFleetMarkWall = wall;
+        lastFleetMark = processed;
         context.forward(new Record<>(FleetEvent.WATERMARK_KEY_PREFIX + context.taskId().partition(),
-                new HealthEvent.ToFleet(FleetEvent.watermark(context.taskId().partition(), to)), Math.max(0, to)));
+                new HealthEvent.ToFleet(FleetEvent.watermark(context.taskId().partition(), processed)), Math.max(0, processed)));
     }
 
     private void punctuate(long wallNow) {
@@ -327,6 +394,9 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         if (processed == Long.MIN_VALUE) {
             return;
+        }
+        if (processed > lastFleetMark) {
+            forwardFleetWatermark(wallNow);
         }
         if (!indexed) {
             try (KeyValueIterator<String, RouteState> it = store.all()) {
