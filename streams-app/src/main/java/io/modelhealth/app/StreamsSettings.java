@@ -19,6 +19,10 @@ public final class StreamsSettings {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // A warm copy of every route's state on another instance: a failover resumes in seconds, not after a restore.
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
+        // A decision crosses three exactly-once hops (ingest -> route task -> fleet task -> output), and each
+        // waits for the upstream transaction to commit: 50 ms instead of exactly-once's 100 ms default took
+        // bench detection p99 from 1.6 s to 0.93 s at no measurable cost per call.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "50");
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(config.topics().replicationFactor()));
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), "2000");
         // Each task reads llm.calls and the two repartition topics, which are empty when producers key

@@ -637,7 +637,7 @@ public final class RouteHealth {
         s.reason = "traffic resumed";
     }
 
-    private Alert routeAlert(RouteState s, String name, RouteState.OpenAlert a, Map<String, String> extra, Long endsAt) {
+    private Alert routeAlert(RouteState s, String name, OpenAlert a, Map<String, String> extra, Long endsAt) {
         String alertname = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
         return alerts.routeAlert(alertname, a.severity, s.route, s.provider, s.model, extra, a.summary, a.description,
                 a.startsAt, endsAt);
@@ -675,7 +675,7 @@ public final class RouteHealth {
                 out.anomaly(new Anomaly(base.openId, s.route, Anomaly.OPEN, metric, round3(base.mean), round3(x),
                         round3(score), cfg.openScore(), Instant.ofEpochMilli(at), null), at);
                 if (!(s.override != null && s.override.silenceAlerts())) {
-                    RouteState.OpenAlert a = new RouteState.OpenAlert(
+                    OpenAlert a = new OpenAlert(
                             AlertFactory.fingerprint(AlertFactory.ROUTE_ANOMALY, s.route + "[" + metric + "]", at), at,
                             AlertFactory.WARNING, s.route + " anomaly on " + metric + ": " + round3(x) + " against a baseline of "
                             + round3(base.mean) + " (score " + round3(score) + ")",
@@ -688,7 +688,7 @@ public final class RouteHealth {
                 out.anomaly(new Anomaly(base.openId, s.route, Anomaly.CLOSE, metric, round3(base.openBaseline), round3(x),
                         round3(score), cfg.openScore(), Instant.ofEpochMilli(base.openedAt), Instant.ofEpochMilli(at)), at);
                 base.openId = null;
-                RouteState.OpenAlert a = s.openAlerts.remove(key);
+                OpenAlert a = s.openAlerts.remove(key);
                 if (a != null) {
                     out.alert(routeAlert(s, key, a, Map.of("metric", metric), at), at);
                 }

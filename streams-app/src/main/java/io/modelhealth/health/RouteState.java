@@ -69,27 +69,6 @@ public final class RouteState {
         double openBaseline;
     }
 
-    /** An alert that fired and is not yet resolved. */
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
-    public static final class OpenAlert {
-        String fingerprint;
-        long startsAt;
-        String severity;
-        String summary;
-        String description;
-
-        OpenAlert() {
-        }
-
-        OpenAlert(String fingerprint, long startsAt, String severity, String summary, String description) {
-            this.fingerprint = fingerprint;
-            this.startsAt = startsAt;
-            this.severity = severity;
-            this.summary = summary;
-            this.description = description;
-        }
-    }
-
     String route;
     String provider;
     String model;

@@ -147,9 +147,9 @@ public final class RouteStateSerde implements Serde<RouteState> {
         if (s.openAlerts != null) {
             g.writeFieldName(F_OPEN_ALERTS);
             g.writeStartObject();
-            for (Map.Entry<String, RouteState.OpenAlert> e : s.openAlerts.entrySet()) {
+            for (Map.Entry<String, OpenAlert> e : s.openAlerts.entrySet()) {
                 g.writeFieldName(e.getKey());
-                RouteState.OpenAlert a = e.getValue();
+                OpenAlert a = e.getValue();
                 if (a == null) {
                     g.writeNull();
                     continue;

@@ -3,6 +3,7 @@ package io.modelhealth.reroute;
 import io.modelhealth.alerts.AlertFactory;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.health.HealthOutputs;
+import io.modelhealth.health.OpenAlert;
 import io.modelhealth.health.RouteHealth;
 import io.modelhealth.health.RouteVerdict;
 import io.modelhealth.schemas.Alert;
@@ -351,8 +352,8 @@ public final class FleetDecider implements FleetView {
                     + pct(config.reroute().panicThreshold()) + " of active routes look unavailable at once"
                     + " (network or telemetry fault?)"});
         }
-        for (Iterator<Map.Entry<String, FleetRoute.OpenAlert>> it = r.openAlerts.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, FleetRoute.OpenAlert> e = it.next();
+        for (Iterator<Map.Entry<String, OpenAlert>> it = r.openAlerts.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, OpenAlert> e = it.next();
             if (desired.containsKey(e.getKey())) {
                 continue;
             }
@@ -361,14 +362,13 @@ public final class FleetDecider implements FleetView {
         }
         boolean silenced = v.override() != null && v.override().silenceAlerts();
         for (Map.Entry<String, String[]> e : desired.entrySet()) {
-            FleetRoute.OpenAlert open = r.openAlerts.get(e.getKey());
+            OpenAlert open = r.openAlerts.get(e.getKey());
             if (open != null) {
                 // A silence holds back updates too; the first evaluation after it ends sends the news.
-                if (!silenced && !open.summary.equals(e.getValue()[1])) {
+                if (!silenced && !open.summary().equals(e.getValue()[1])) {
                     // Same incident, new facts (another target, a restore step): re-send it, same fingerprint,
                     // so Alertmanager shows the on-call what the automation is doing now.
-                    open.summary = e.getValue()[1];
-                    open.description = describe(r);
+                    open.update(e.getValue()[1], describe(r));
                     out.alert(routeAlert(r, e.getKey(), open, null), now);
                 }
                 continue;
@@ -376,17 +376,17 @@ public final class FleetDecider implements FleetView {
             if (silenced) {
                 continue;
             }
-            FleetRoute.OpenAlert a = new FleetRoute.OpenAlert(AlertFactory.fingerprint(e.getKey(), r.route + "[]", now), now,
+            OpenAlert a = new OpenAlert(AlertFactory.fingerprint(e.getKey(), r.route + "[]", now), now,
                     e.getValue()[0], e.getValue()[1], describe(r));
             r.openAlerts.put(e.getKey(), a);
             out.alert(routeAlert(r, e.getKey(), a, null), now);
         }
     }
 
-    private Alert routeAlert(FleetRoute r, String name, FleetRoute.OpenAlert a, Long endsAt) {
+    private Alert routeAlert(FleetRoute r, String name, OpenAlert a, Long endsAt) {
         RouteVerdict v = r.verdict;
-        return alerts.routeAlert(name, a.severity, r.route, v.provider(), v.model(), Map.of(), a.summary, a.description,
-                a.startsAt, endsAt);
+        return alerts.routeAlert(name, a.severity(), r.route, v.provider(), v.model(), Map.of(), a.summary(),
+                a.description(), a.startsAt(), endsAt);
     }
 
     private String describe(FleetRoute r) {

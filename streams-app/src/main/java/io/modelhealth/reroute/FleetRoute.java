@@ -2,6 +2,7 @@ package io.modelhealth.reroute;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.modelhealth.health.OpenAlert;
 import io.modelhealth.health.RouteVerdict;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,27 +17,6 @@ import java.util.Map;
         getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class FleetRoute {
-
-    /** An incident alert that fired and is not yet resolved. */
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
-    public static final class OpenAlert {
-        String fingerprint;
-        long startsAt;
-        String severity;
-        String summary;
-        String description;
-
-        OpenAlert() {
-        }
-
-        OpenAlert(String fingerprint, long startsAt, String severity, String summary, String description) {
-            this.fingerprint = fingerprint;
-            this.startsAt = startsAt;
-            this.severity = severity;
-            this.summary = summary;
-            this.description = description;
-        }
-    }
 
     String route;
     RouteVerdict verdict;
