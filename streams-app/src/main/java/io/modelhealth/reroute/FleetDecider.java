@@ -115,11 +115,6 @@ public final class FleetDecider implements FleetView {
         }
     }
 
-    /** The earliest scheduled decision, or Long.MAX_VALUE. */
-    public long nextDue() {
-        return due.isEmpty() ? Long.MAX_VALUE : due.first().at();
-    }
-
     /** Routes changed since the last call (to be written to the store). */
     public List<FleetRoute> drainDirty() {
         List<FleetRoute> r = new ArrayList<>(dirty.size());
