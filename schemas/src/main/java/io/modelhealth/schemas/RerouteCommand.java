@@ -2,6 +2,7 @@ package io.modelhealth.schemas;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * {@code reroute.command.v1}: what routing services obey (compacted topic, keyed by route).
@@ -21,7 +22,9 @@ import java.time.Instant;
  * @param evidence   the numbers behind it
  * @param issuedAt   event time of the evidence
  * @param expiresAt  after this, consumers ignore the command and use the original route
- * @param epoch      strictly increasing per route: drop any command whose epoch is not larger than the last one applied
+ * @param epoch      strictly increasing per (route, scope): drop any command whose epoch is not larger than the last one applied
+ * @param scope      the part of the route's traffic the command is about, e.g. {@code {region: eu-west-1}}; null: all of it.
+ *                   Scoped commands travel on their own topic, keyed {@link #key()}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RerouteCommand(
@@ -36,7 +39,23 @@ public record RerouteCommand(
         Evidence evidence,
         Instant issuedAt,
         Instant expiresAt,
-        long epoch) {
+        long epoch,
+        Map<String, String> scope) {
+
+    public RerouteCommand {
+        scope = scope == null || scope.isEmpty() ? null : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(scope));
+    }
+
+    /** A route-wide command (no scope). */
+    public RerouteCommand(String commandId, String route, RerouteAction action, String target, double weight, double probeShare,
+                          String reason, HealthState state, Evidence evidence, Instant issuedAt, Instant expiresAt, long epoch) {
+        this(commandId, route, action, target, weight, probeShare, reason, state, evidence, issuedAt, expiresAt, epoch, null);
+    }
+
+    /** The record key: the route id, or {@code route|field=value} for a scoped command (see {@link Scopes#key}). */
+    public String key() {
+        return Scopes.key(route, scope);
+    }
 
     /** The share of traffic that should go to {@code target} right now. */
     public double targetShare() {

@@ -2,6 +2,7 @@ package io.modelhealth.schemas;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * {@code model.health.state.v1}: the latest health state of one route (compacted topic, keyed by route).
@@ -19,6 +20,9 @@ import java.time.Instant;
  * @param override      a short description of an active operator override, null when none
  * @param configVersion version of the configuration that decided
  * @param updatedAt     event time of this record
+ * @param family        the model family of the route (config {@code families}), null when none
+ * @param scopes        scopes of the route that are not healthy, judged and rerouted on their own (empty when none)
+ * @param blastRadius   while the route is unhealthy, who still sends it calls, busiest first (empty otherwise)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteStatus(
@@ -34,5 +38,21 @@ public record RouteStatus(
         Double rerouteWeight,
         String override,
         String configVersion,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String family,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ScopeStatus> scopes,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Caller> blastRadius) {
+
+    public RouteStatus {
+        scopes = scopes == null ? List.of() : List.copyOf(scopes);
+        blastRadius = blastRadius == null ? List.of() : List.copyOf(blastRadius);
+    }
+
+    /** A route's status with no family, scopes or blast radius. */
+    public RouteStatus(String route, String provider, String model, HealthState state, HealthState previousState, Instant since,
+                       String reason, Evidence evidence, String rerouteTarget, Double rerouteWeight, String override,
+                       String configVersion, Instant updatedAt) {
+        this(route, provider, model, state, previousState, since, reason, evidence, rerouteTarget, rerouteWeight, override,
+                configVersion, updatedAt, null, List.of(), List.of());
+    }
 }

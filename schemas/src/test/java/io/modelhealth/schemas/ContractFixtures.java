@@ -56,6 +56,12 @@ final class ContractFixtures {
 
                 new Fixture("blocked and rerouted", new RouteStatus(BLOCKED_ROUTE, "anthropic", "claude-fable-5", HealthState.BLOCKED,
                         HealthState.HEALTHY, T0, "policy_block: 6 of 6 calls in 30s from 3 tenants", blockEvidence(), FALLBACK, 1.0, null, CONFIG, T0)),
+                new Fixture("region blocked alone, with its blast radius", new RouteStatus(BLOCKED_ROUTE, "anthropic", "claude-fable-5",
+                        HealthState.HEALTHY, null, T0.minusSeconds(3600), "first calls seen", null, null, null, null, CONFIG, T0,
+                        "claude-fable-5", List.of(new ScopeStatus(Map.of("region", "eu-west-1"), HealthState.BLOCKED, T0,
+                        "3 consecutive policy refusals from 2 tenants (451 export_controlled)", FALLBACK, 1.0,
+                        List.of(new Caller("search", "eu-west-1", 412, 96.5, T0, T0.plusSeconds(240))))),
+                        List.of())),
                 new Fixture("first record, no evidence", new RouteStatus(FALLBACK, "openai", "gpt-5", HealthState.HEALTHY,
                         null, T0, "first calls seen", null, null, null, null, CONFIG, T0)),
                 new Fixture("pinned by an override", new RouteStatus(BLOCKED_ROUTE, "anthropic", "claude-fable-5", HealthState.BLOCKED,
@@ -73,6 +79,9 @@ final class ContractFixtures {
 
                 new Fixture("reroute a blocked model", new RerouteCommand(BLOCKED_ROUTE + "#1", BLOCKED_ROUTE, RerouteAction.REROUTE, FALLBACK,
                         1.0, 0.01, "policy_block.window", HealthState.BLOCKED, blockEvidence(), T0, T0.plusSeconds(86_400), 1)),
+                new Fixture("reroute one region", new RerouteCommand(BLOCKED_ROUTE + "|region=eu-west-1#1", BLOCKED_ROUTE,
+                        RerouteAction.REROUTE, FALLBACK, 1.0, 0.01, "policy_block.consecutive", HealthState.BLOCKED, blockEvidence(),
+                        T0, T0.plusSeconds(3600), 1, Map.of("region", "eu-west-1"))),
                 new Fixture("restore step", new RerouteCommand(BLOCKED_ROUTE + "#4", BLOCKED_ROUTE, RerouteAction.RESTORE, FALLBACK,
                         0.5, 0.01, "recovery.probe_success", HealthState.RECOVERING, blockEvidence(), T0.plusSeconds(23_000), T0.plusSeconds(109_400), 4)),
                 new Fixture("final restore, no target, no evidence", new RerouteCommand("google/gemini-3-pro#9", "google/gemini-3-pro",

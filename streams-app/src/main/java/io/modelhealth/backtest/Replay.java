@@ -58,8 +58,8 @@ public final class Replay implements AutoCloseable {
         this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, metrics), props, start);
         this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        for (Topic<?, ?> t : List.of(topics.windows(), topics.anomalies(), topics.state(), topics.reroutes(), topics.alerts(),
-                topics.deadLetters())) {
+        for (Topic<?, ?> t : List.of(topics.windows(), topics.anomalies(), topics.state(), topics.reroutes(), topics.scopedReroutes(),
+                topics.alerts(), topics.deadLetters())) {
             outputs.add(java.util.Map.entry(t.name(), output(t)));
         }
     }

@@ -49,7 +49,7 @@ final class TimelinePrinter implements AutoCloseable {
         this.out = out;
         this.start = start;
         List<TopicPartition> parts = new ArrayList<>();
-        for (String t : List.of(topics.state().name(), topics.reroutes().name(), topics.alerts().name())) {
+        for (String t : List.of(topics.state().name(), topics.reroutes().name(), topics.scopedReroutes().name(), topics.alerts().name())) {
             consumer.partitionsFor(t).forEach(pi -> parts.add(new TopicPartition(t, pi.partition())));
         }
         consumer.assign(parts);
@@ -88,11 +88,11 @@ final class TimelinePrinter implements AutoCloseable {
             if (!s.state().name().equals(previous)) {
                 out.printf(Locale.ROOT, "%s  %-28s %-11s %s%n", at, s.route(), s.state(), s.reason());
             }
-        } else if (r.topic().equals(topics.reroutes().name())) {
+        } else if (r.topic().equals(topics.reroutes().name()) || r.topic().equals(topics.scopedReroutes().name())) {
             RerouteCommand c = ContractSerdes.REROUTE_COMMAND.deserialize(r.topic(), r.value());
             commands++;
             out.printf(Locale.ROOT, "%s  %-28s %-11s -> %s, %.0f %% of traffic (probe %.0f %%), epoch %d, %s%n", at,
-                    c.route(), c.action(), c.target(), c.targetShare() * 100, c.probeShare() * 100, c.epoch(), c.reason());
+                    c.key(), c.action(), c.target(), c.targetShare() * 100, c.probeShare() * 100, c.epoch(), c.reason());
         } else {
             Alert a = ContractSerdes.ALERT.deserialize(r.topic(), r.value());
             if (a.isFiring()) {

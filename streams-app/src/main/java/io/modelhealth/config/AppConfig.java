@@ -24,11 +24,53 @@ public record AppConfig(
         Anomaly anomaly,
         Reroute reroute,
         Alerts alerts,
-        Map<String, Route> routes) {
+        Map<String, Route> routes,
+        Scopes scopes,
+        Map<String, List<String>> families) {
 
     public AppConfig {
         kafka = Map.copyOf(kafka);
         routes = routes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+        scopes = scopes == null ? Scopes.DEFAULT : scopes;
+        Map<String, List<String>> f = new LinkedHashMap<>();
+        if (families != null) {
+            families.forEach((name, members) -> f.put(name, members == null ? null : List.copyOf(members)));
+        }
+        families = java.util.Collections.unmodifiableMap(f);
+    }
+
+    /** A configuration with the default scopes and no model families. */
+    public AppConfig(Map<String, String> kafka, Http http, Topics topics, Telemetry telemetry, Classes classes, Windows windows,
+                     Detection detection, Anomaly anomaly, Reroute reroute, Alerts alerts, Map<String, Route> routes) {
+        this(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, Scopes.DEFAULT, Map.of());
+    }
+
+    /**
+     * Parts of a route judged on their own (README "Scoped health").
+     *
+     * @param dimensions     llm.call.v1 fields that name a scope, in precedence order ({@code region}, {@code tenant});
+     *                       empty: the route is the only unit
+     * @param maxPerRoute    scopes kept per route and dimension; calls of further values are judged with the route only
+     * @param routeWideShare when more than this share of a route's active scopes (of one dimension) is failing, the
+     *                       route is judged, and rerouted, as a whole
+     */
+    public record Scopes(List<String> dimensions, int maxPerRoute, double routeWideShare) {
+        public static final List<String> FIELDS = List.of("region", "tenant");
+        public static final Scopes DEFAULT = new Scopes(List.of("region"), 16, 0.5);
+
+        public Scopes {
+            dimensions = dimensions == null ? List.of() : List.copyOf(dimensions);
+        }
+    }
+
+    /** The family a route belongs to (config {@code families}), or null. */
+    public String familyOf(String route) {
+        for (Map.Entry<String, List<String>> e : families.entrySet()) {
+            if (e.getValue().contains(route)) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /** HTTP server for /metrics, the API and the status page. */
@@ -46,7 +88,15 @@ public record AppConfig(
             String reroutes,
             String overrides,
             int partitions,
-            int replicationFactor) {
+            int replicationFactor,
+            String scopedReroutes) {
+
+        /** Topics with the scoped reroute commands on {@code <reroutes>.scoped}. */
+        public Topics(String calls, String deadLetters, String windows, String anomalies, String state, String alerts,
+                      String reroutes, String overrides, int partitions, int replicationFactor) {
+            this(calls, deadLetters, windows, anomalies, state, alerts, reroutes, overrides, partitions, replicationFactor,
+                    reroutes + ".scoped");
+        }
     }
 
     /**
@@ -270,6 +320,8 @@ public record AppConfig(
                         Duration.ofMillis(250), Duration.ofSeconds(5)),
                 new Alerts("https://github.com/model-health/model-health/blob/main/docs/runbook.md", null,
                         0.5, 2, null, Duration.ofMinutes(1)),
+                Map.of(),
+                Scopes.DEFAULT,
                 Map.of());
     }
 
@@ -310,6 +362,11 @@ public record AppConfig(
         requireNonBlank("topics.alerts", topics.alerts());
         requireNonBlank("topics.reroutes", topics.reroutes());
         requireNonBlank("topics.overrides", topics.overrides());
+        requireNonBlank("topics.scoped-reroutes", topics.scopedReroutes());
+        if (topics.scopedReroutes().equals(topics.reroutes())) {
+            throw new ConfigException("topics.scoped-reroutes", "must differ from topics.reroutes: a consumer that knows only "
+                    + "route-wide commands would apply a scoped one to all of the route's traffic");
+        }
         if (topics.partitions() < 1) {
             throw new ConfigException("topics.partitions", "must be at least 1, got " + topics.partitions());
         }
@@ -453,6 +510,39 @@ public record AppConfig(
                 }
                 if (chain.indexOf(f) != i) {
                     throw new ConfigException(key + ".fallbacks[" + i + "]", "'" + f + "' is listed twice");
+                }
+            }
+        }
+        for (int i = 0; i < scopes.dimensions().size(); i++) {
+            String d = scopes.dimensions().get(i);
+            if (!Scopes.FIELDS.contains(d)) {
+                throw new ConfigException("scopes.dimensions[" + i + "]", "'" + d + "' is not a scope field; use one of " + Scopes.FIELDS);
+            }
+            if (scopes.dimensions().indexOf(d) != i) {
+                throw new ConfigException("scopes.dimensions[" + i + "]", "'" + d + "' is listed twice");
+            }
+        }
+        if (scopes.maxPerRoute() < 1 || scopes.maxPerRoute() > 256) {
+            throw new ConfigException("scopes.max-per-route", "must be 1–256, got " + scopes.maxPerRoute());
+        }
+        if (!(scopes.routeWideShare() >= 0 && scopes.routeWideShare() < 1)) {
+            throw new ConfigException("scopes.route-wide-share", "must be at least 0 and below 1, got " + scopes.routeWideShare());
+        }
+        Map<String, String> familyOfRoute = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : families.entrySet()) {
+            String key = "families." + e.getKey();
+            if (e.getValue() == null || e.getValue().size() < 2) {
+                throw new ConfigException(key, "a family lists at least two routes serving the same model, e.g. "
+                        + "[anthropic/claude-fable-5, aws.bedrock/anthropic.claude-fable-5]");
+            }
+            for (int i = 0; i < e.getValue().size(); i++) {
+                String r = e.getValue().get(i);
+                if (r == null || !r.matches("[^/\\s]+/[^\\s]+")) {
+                    throw new ConfigException(key + "[" + i + "]", "'" + r + "' is not a route id (provider/model)");
+                }
+                String other = familyOfRoute.putIfAbsent(r, e.getKey());
+                if (other != null) {
+                    throw new ConfigException(key + "[" + i + "]", "'" + r + "' is already in family " + other);
                 }
             }
         }

@@ -86,6 +86,7 @@ public final class ConfigLoader {
     public static final String TEST_ENV_PREFIX = "MODEL_HEALTH_TEST_";
     private static final String KAFKA_ENV_PREFIX = ENV_PREFIX + "KAFKA_";
     private static final String ROUTES_ENV = ENV_PREFIX + "ROUTES";
+    private static final String FAMILIES_ENV = ENV_PREFIX + "FAMILIES";
 
     /** What a dump prints instead of a Kafka property that may hold a secret. */
     public static final String MASK = "******";
@@ -431,7 +432,7 @@ public final class ConfigLoader {
     private static Map<String, Leaf> leaves(ObjectNode defaults) {
         Map<String, Leaf> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : defaults.properties()) {
-            if (!e.getKey().equals("kafka") && !e.getKey().equals("routes")) {
+            if (!e.getKey().equals("kafka") && !e.getKey().equals("routes") && !e.getKey().equals("families")) {
                 collectLeaves(e.getValue(), List.of(e.getKey()), out);
             }
         }
@@ -471,6 +472,8 @@ public final class ConfigLoader {
                 sources.put("kafka." + property, source);
             } else if (name.equals(ROUTES_ENV) || name.startsWith(ROUTES_ENV + "_")) {
                 throw new ConfigException(name, "routes can only be set in the config file (routes: <provider/model>: fallbacks: [...])");
+            } else if (name.equals(FAMILIES_ENV) || name.startsWith(FAMILIES_ENV + "_")) {
+                throw new ConfigException(name, "families can only be set in the config file (families: <name>: [<provider/model>, ...])");
             } else {
                 Leaf leaf = byEnvName.get(name);
                 if (leaf == null) {
@@ -503,6 +506,8 @@ public final class ConfigLoader {
                 sources.put(key, source);
             } else if (key.equals("routes") || key.startsWith("routes.")) {
                 throw new ConfigException(key, "routes can only be set in the config file");
+            } else if (key.equals("families") || key.startsWith("families.")) {
+                throw new ConfigException(key, "families can only be set in the config file");
             } else {
                 Leaf leaf = leaves.get(key);
                 if (leaf == null) {

@@ -34,6 +34,14 @@ public interface HealthOutputs {
     default void held(String route, boolean panicGuard, boolean noFallback) {
     }
 
+    /** A call's value of a scope dimension found the route's scopes full: it is judged with the route only. */
+    default void scopeFolded(String route, String dimension) {
+    }
+
+    /** A scope of a route changed state (for its gauge). */
+    default void scopeState(String route, String scope, io.modelhealth.schemas.HealthState state) {
+    }
+
     /** First bad call → decision, in seconds of event time. */
     default void detected(String route, String rule, double seconds) {
     }

@@ -94,6 +94,28 @@ public final class RouteHealth {
         return new RouteState(route, provider, model, ringSize);
     }
 
+    /** A fresh state for the scope {@code dim=value} of a route: judged like a route, on the scope's calls only. */
+    public RouteState newScopeState(String route, String provider, String model, String dim, String value) {
+        RouteState s = new RouteState(route, provider, model, ringSize);
+        s.scopeDim = dim;
+        s.scopeValue = value;
+        return s;
+    }
+
+    /**
+     * Until when (event time) the unit counts as failing for its route's hierarchy: for ever while it is
+     * UNAVAILABLE, BLOCKED or RECOVERING; while suspect (a fresh policy refusal or error burst), until the
+     * suspect hold ends; Long.MIN_VALUE otherwise.
+     */
+    public long failingUntil(RouteState s) {
+        if (s.state.isUnhealthy() || s.state == HealthState.RECOVERING
+                || (s.state == HealthState.IDLE && s.resumeState != null && s.resumeState.isUnhealthy())) {
+            return Long.MAX_VALUE;
+        }
+        long last = Math.max(s.lastPolicyAt, s.lastBurstAt);
+        return last == Long.MIN_VALUE ? Long.MIN_VALUE : last + suspectHoldMs;
+    }
+
     // ---------------------------------------------------------------- inputs
 
     /**
@@ -103,6 +125,14 @@ public final class RouteHealth {
      * already emitted — and counts from then on. Returns false when the call was too late to count.
      */
     public boolean onCall(RouteState s, LlmCall call, OutcomeClass cls, long ts, HealthOutputs out) {
+        return onCall(s, call, cls, ts, true, out);
+    }
+
+    /**
+     * @param judged false: the call counts in the route's windows but not for its rules (it belongs to a
+     *               scope that fails alone, see {@link ScopedHealth})
+     */
+    public boolean onCall(RouteState s, LlmCall call, OutcomeClass cls, long ts, boolean judged, HealthOutputs out) {
         long now = Math.max(s.routeTime, ts);
         if (s.since == Long.MIN_VALUE) {
             s.since = ts;
@@ -115,6 +145,12 @@ public final class RouteHealth {
             return false;
         }
         b.counts[cls.ordinal()]++;
+        if (!judged) {
+            if (b.leftOut == null) {
+                b.leftOut = new int[CLASSES.length];
+            }
+            b.leftOut[cls.ordinal()]++;
+        }
         if (b.closed) {
             // Amended after it was emitted: its latency histogram is gone, the counts are re-emitted.
             b.late++;
@@ -131,6 +167,9 @@ public final class RouteHealth {
         if (s.state == HealthState.IDLE) {
             resumeFromIdle(s, now);
         }
+        if (!judged) {
+            return true;
+        }
         trackRuns(s, call, cls, ts);
         boolean due = cls.countsAgainstModel() || s.state != HealthState.HEALTHY
                 || s.lastEvaluatedAt == Long.MIN_VALUE || now - s.lastEvaluatedAt >= EVAL_INTERVAL_MS
@@ -138,7 +177,82 @@ public final class RouteHealth {
         if (due) {
             evaluate(s, now, out);
         }
+        if (s.state.isUnhealthy() || s.state == HealthState.RECOVERING) {
+            countCaller(s, call, ts);
+        }
         return true;
+    }
+
+    // ---------------------------------------------------------------- blast radius
+
+    static final int MAX_CALLERS = 32;
+    private static final long MINUTE_MS = 60_000;
+    private static final String OTHERS = "(others)";
+
+    /** Who still calls an unhealthy route: per tenant and region, bounded (further callers are summed as "(others)"). */
+    private static void countCaller(RouteState s, LlmCall call, long ts) {
+        if (s.callers == null) {
+            s.callers = new LinkedHashMap<>();
+        }
+        String key = (call.tenant() == null ? "" : call.tenant()) + '\u0000' + (call.region() == null ? "" : call.region());
+        RouteState.CallerCount c = s.callers.get(key);
+        if (c == null) {
+            if (s.callers.size() >= MAX_CALLERS - 1) {
+                key = OTHERS;
+                c = s.callers.get(key);
+            }
+            if (c == null) {
+                c = new RouteState.CallerCount();
+                c.tenant = key.equals(OTHERS) ? OTHERS : call.tenant();
+                c.region = key.equals(OTHERS) ? null : call.region();
+                c.first = ts;
+                c.minute = Math.floorDiv(ts, MINUTE_MS);
+                s.callers.put(key, c);
+            }
+        }
+        c.calls++;
+        c.last = Math.max(c.last, ts);
+        long minute = Math.floorDiv(ts, MINUTE_MS);
+        if (minute > c.minute) {
+            c.previous = minute == c.minute + 1 ? c.current : 0;
+            c.current = 0;
+            c.minute = minute;
+        }
+        if (minute == c.minute) {
+            c.current++;
+        } else if (minute == c.minute - 1) {
+            c.previous++;
+        }
+    }
+
+    /**
+     * The blast radius at event time {@code now}: callers of the unhealthy route, busiest first. The rate is
+     * a sliding minute: this minute's calls plus the previous minute's, weighted by how much of it the last
+     * 60 s still cover.
+     */
+    public static List<io.modelhealth.schemas.Caller> blastRadius(RouteState s, long now) {
+        if (s.callers == null) {
+            return List.of();
+        }
+        List<io.modelhealth.schemas.Caller> out = new ArrayList<>(s.callers.size());
+        long minute = Math.floorDiv(now, MINUTE_MS);
+        double elapsed = (double) (now - minute * MINUTE_MS) / MINUTE_MS;
+        for (RouteState.CallerCount c : s.callers.values()) {
+            double rate;
+            if (c.minute == minute) {
+                rate = c.current + c.previous * (1 - elapsed);
+            } else if (c.minute == minute - 1) {
+                rate = c.current * (1 - elapsed);
+            } else {
+                rate = 0;
+            }
+            out.add(new io.modelhealth.schemas.Caller(c.tenant, c.region, c.calls, round3(rate),
+                    Instant.ofEpochMilli(c.first), Instant.ofEpochMilli(c.last)));
+        }
+        out.sort(Comparator.comparingDouble(io.modelhealth.schemas.Caller::callsPerMinute).reversed()
+                .thenComparing(Comparator.comparingLong(io.modelhealth.schemas.Caller::calls).reversed())
+                .thenComparing(c -> c.tenant() == null ? "" : c.tenant()));
+        return out;
     }
 
     /**
@@ -241,7 +355,7 @@ public final class RouteHealth {
             }
             double weight = b.start >= lo ? 1.0 : (double) (b.start + bucketMs - lo) / bucketMs;
             for (int i = 0; i < acc.length; i++) {
-                acc[i] += b.counts[i] * weight;
+                acc[i] += (b.counts[i] - (b.leftOut == null ? 0 : b.leftOut[i])) * weight;
             }
         }
         return new WindowSum(lo, now, acc);
@@ -364,7 +478,8 @@ public final class RouteHealth {
         RouteVerdict v = new RouteVerdict(s.route, s.provider, s.model, s.state, s.previousState,
                 s.since == Long.MIN_VALUE ? now : s.since, s.reason, s.evidence, incident,
                 incident ? s.incidentClass : null, desired, desiredReason, s.override, (suspect & 1) != 0,
-                (suspect & 2) != 0, s.verdictSeq + 1);
+                (suspect & 2) != 0, s.verdictSeq + 1,
+                s.scopeDim == null ? null : Map.of(s.scopeDim, s.scopeValue), blastRadius(s, now));
         String signature = v.signature();
         if (signature.equals(s.verdictSignature)) {
             return;
@@ -431,7 +546,7 @@ public final class RouteHealth {
                 // calls long enough, from enough tenants, over long enough (one tenant's new key is not a return).
                 AppConfig.PolicyBlock pb = d.policyBlock();
                 if (held >= pb.holdDown().toMillis() && s.consecutiveGood >= pb.probeSuccesses()
-                        && s.probeRunStart != Long.MIN_VALUE && s.probeTenants.size() >= pb.probeTenants()
+                        && s.probeRunStart != Long.MIN_VALUE && s.probeTenants.size() >= minTenants(s, pb.probeTenants())
                         && now - s.probeRunStart >= pb.probeWindow().toMillis()) {
                     WindowSum w = sum(s, now, Math.max(bucketMs, now - s.probeRunStart));
                     return new Verdict(HealthState.RECOVERING, s.incidentClass, s.consecutiveGood
@@ -512,7 +627,7 @@ public final class RouteHealth {
     private Verdict policyVerdict(RouteState s, long now) {
         AppConfig.PolicyBlock p = config.detection().policyBlock();
         WindowSum w = sum(s, now, p.window().toMillis());
-        if (p.consecutive() > 0 && s.policyRun >= p.consecutive() && s.policyRunTenants.size() >= p.minTenants()) {
+        if (p.consecutive() > 0 && s.policyRun >= p.consecutive() && s.policyRunTenants.size() >= minTenants(s, p.minTenants())) {
             // Evidence of a run is the run itself: its calls, all refused; the threshold is the run length.
             Map<OutcomeClass, Long> byClass = new EnumMap<>(OutcomeClass.class);
             for (OutcomeClass c : CLASSES) {
@@ -532,6 +647,11 @@ public final class RouteHealth {
                     evidence("policy_block.window", w, p.enterRatio(), w.of(OutcomeClass.POLICY_BLOCK)));
         }
         return null;
+    }
+
+    /** Tenant diversity asks for several tenants; a tenant's own scope has one by definition. */
+    private static int minTenants(RouteState s, int configured) {
+        return "tenant".equals(s.scopeDim) ? 1 : configured;
     }
 
     /** The probe (or restored) traffic since {@code from} is clean: no more errors than the exit ratios allow. */
@@ -573,6 +693,9 @@ public final class RouteHealth {
                 s.flaps++;
             }
             s.incidentClass = v.incidentClass();
+            if (newIncident) {
+                s.callers = null;
+            }
             if (s.badSince != Long.MIN_VALUE) {
                 out.detected(s.route, v.evidence() == null ? "override" : v.evidence().rule(), (now - s.badSince) / 1000.0);
                 s.badSince = Long.MIN_VALUE;
@@ -594,6 +717,7 @@ public final class RouteHealth {
             }
             s.incidentClass = null;
             s.restoreStep = -1;
+            s.callers = null;
         }
     }
 
@@ -647,12 +771,14 @@ public final class RouteHealth {
 
     private void updateAnomalies(RouteState s, RouteState.Bucket b, LatencySketch sketch, long at, HealthOutputs out) {
         AppConfig.Anomaly cfg = config.anomaly();
-        long modelCalls = b.calls() - b.count(OutcomeClass.CLIENT);
-        if (!cfg.enabled() || modelCalls < cfg.minCalls()) {
+        // The calls the rules judge: a scope that fails alone must not raise its route's anomalies either.
+        long modelCalls = judged(b, null) - judged(b, OutcomeClass.CLIENT);
+        // Anomalies are the route's: a scope is judged by the rules only.
+        if (!cfg.enabled() || modelCalls < cfg.minCalls() || s.scopeDim != null) {
             return;
         }
-        double errors = b.count(OutcomeClass.AVAILABILITY) + b.count(OutcomeClass.RATE_LIMIT) + b.count(OutcomeClass.POLICY_BLOCK);
-        double[] observed = {errors / modelCalls, sketch.quantile(0.95), (double) b.count(OutcomeClass.CONTENT_FILTER) / modelCalls};
+        double errors = judged(b, OutcomeClass.AVAILABILITY) + judged(b, OutcomeClass.RATE_LIMIT) + judged(b, OutcomeClass.POLICY_BLOCK);
+        double[] observed = {errors / modelCalls, sketch.quantile(0.95), (double) judged(b, OutcomeClass.CONTENT_FILTER) / modelCalls};
         for (int i = 0; i < ANOMALY_METRICS.length; i++) {
             String metric = ANOMALY_METRICS[i];
             double x = observed[i];
@@ -697,6 +823,20 @@ public final class RouteHealth {
                 learn(base, x, cfg.alpha());
             }
         }
+    }
+
+    /** Calls of class {@code c} (null: all) in the bucket that the rules judge. */
+    private static long judged(RouteState.Bucket b, OutcomeClass c) {
+        if (c == null) {
+            long left = 0;
+            if (b.leftOut != null) {
+                for (int n : b.leftOut) {
+                    left += n;
+                }
+            }
+            return b.calls() - left;
+        }
+        return b.count(c) - (b.leftOut == null ? 0 : b.leftOut[c.ordinal()]);
     }
 
     private static void learn(RouteState.Baseline base, double x, double alpha) {

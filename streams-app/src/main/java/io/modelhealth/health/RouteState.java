@@ -35,6 +35,11 @@ public final class RouteState {
         boolean closed;
         /** Calls counted after the bucket was first emitted. */
         int late;
+        /**
+         * Of {@link #counts}, the calls the route's rules leave out, by class: calls of a scope that fails
+         * alone ({@link ScopedHealth}). Windows count them; the rules do not. Null while there are none.
+         */
+        int[] leftOut;
         /** Latency quantiles at first emission (the histogram is dropped then); NaN while open or without calls. */
         double p50 = Double.NaN;
         double p95 = Double.NaN;
@@ -125,6 +130,40 @@ public final class RouteState {
     Map<String, Baseline> baselines = new LinkedHashMap<>();
     RouteOverride override;
 
+    /** For a scope's state: the call field and value that select its calls (null for a route's own state). */
+    String scopeDim;
+    String scopeValue;
+    /**
+     * For a route's own state: its scopes, by key ({@code region=eu-west-1}), with what the route needs to
+     * know of each on every call (see {@link ScopedHealth}). Null while the route has none.
+     */
+    Map<String, ScopeMark> scopes;
+    /** While unhealthy: who still sends calls (tenant + NUL + region → counts). Null outside an incident. */
+    Map<String, CallerCount> callers;
+
+    /** What a route remembers of one of its scopes. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    public static final class ScopeMark {
+        /** Event time of the scope's last call. */
+        long lastCallAt = Long.MIN_VALUE;
+        /** The scope counts as failing until this event time: Long.MAX_VALUE while unhealthy, a suspect's hold otherwise. */
+        long failingUntil = Long.MIN_VALUE;
+    }
+
+    /** Calls from one tenant and region to an unhealthy route: totals and a per-minute rate (sliding over two minutes). */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class CallerCount {
+        String tenant;
+        String region;
+        long calls;
+        long first;
+        long last;
+        long minute;
+        int current;
+        int previous;
+    }
+
     /** Signature of the last verdict sent to the fleet stage, and how many were sent. */
     String verdictSignature;
     long verdictSeq;
@@ -145,6 +184,19 @@ public final class RouteState {
         return route;
     }
 
+    /** The key this state is stored under: the route id, or {@code route|field=value} for a scope. */
+    public String key() {
+        return scopeDim == null ? route : route + io.modelhealth.schemas.Scopes.SEPARATOR + scopeDim + "=" + scopeValue;
+    }
+
+    public String scopeDim() {
+        return scopeDim;
+    }
+
+    public String scopeValue() {
+        return scopeValue;
+    }
+
     public HealthState state() {
         return state;
     }
@@ -156,12 +208,6 @@ public final class RouteState {
     public String reason() {
         return reason;
     }
-
-
-
-
-
-
     public RouteOverride override() {
         return override;
     }

@@ -194,6 +194,10 @@ public final class RouteStateSerde implements Serde<RouteState> {
             g.writeEndObject();
         }
         object(g, F_OVERRIDE, s.override);
+        string(g, F_SCOPE_DIM, s.scopeDim);
+        string(g, F_SCOPE_VALUE, s.scopeValue);
+        object(g, F_SCOPES, s.scopes);
+        object(g, F_CALLERS, s.callers);
         string(g, F_VERDICT_SIGNATURE, s.verdictSignature);
         number(g, F_VERDICT_SEQ, s.verdictSeq);
         number(g, F_PUBLISHED_SUSPECT, s.publishedSuspect);
@@ -236,6 +240,10 @@ public final class RouteStateSerde implements Serde<RouteState> {
     private static final SerializedString F_OPEN_ALERTS = new SerializedString("openAlerts");
     private static final SerializedString F_BASELINES = new SerializedString("baselines");
     private static final SerializedString F_OVERRIDE = new SerializedString("override");
+    private static final SerializedString F_SCOPE_DIM = new SerializedString("scopeDim");
+    private static final SerializedString F_SCOPE_VALUE = new SerializedString("scopeValue");
+    private static final SerializedString F_SCOPES = new SerializedString("scopes");
+    private static final SerializedString F_CALLERS = new SerializedString("callers");
     private static final SerializedString F_VERDICT_SIGNATURE = new SerializedString("verdictSignature");
     private static final SerializedString F_FINGERPRINT = new SerializedString("fingerprint");
     private static final SerializedString F_STARTS_AT = new SerializedString("startsAt");
@@ -305,6 +313,7 @@ public final class RouteStateSerde implements Serde<RouteState> {
         private static final int LATENCY = 4;
         private static final int LATE = 8;
         private static final int QUANTILES = 16;
+        private static final int LEFT_OUT = 32;
 
         private RingCodec() {
         }
@@ -335,7 +344,7 @@ public final class RouteStateSerde implements Serde<RouteState> {
                 }
                 boolean quantiles = !Double.isNaN(b.p50);
                 out.varint(PRESENT | (b.closed ? CLOSED : 0) | (b.latency != null ? LATENCY : 0)
-                        | (b.late != 0 ? LATE : 0) | (quantiles ? QUANTILES : 0));
+                        | (b.late != 0 ? LATE : 0) | (quantiles ? QUANTILES : 0) | (b.leftOut != null ? LEFT_OUT : 0));
                 out.varlong((b.start << 1) ^ (b.start >> 63));
                 out.varint(b.counts.length);
                 for (int c : b.counts) {
@@ -343,6 +352,12 @@ public final class RouteStateSerde implements Serde<RouteState> {
                 }
                 if (b.late != 0) {
                     out.varint(b.late);
+                }
+                if (b.leftOut != null) {
+                    out.varint(b.leftOut.length);
+                    for (int c : b.leftOut) {
+                        out.varint(c);
+                    }
                 }
                 if (quantiles) {
                     // Microseconds: exact enough for a latency quantile, and a varint.
@@ -395,6 +410,12 @@ public final class RouteStateSerde implements Serde<RouteState> {
                 }
                 if ((flags & LATE) != 0) {
                     b.late = in.varint();
+                }
+                if ((flags & LEFT_OUT) != 0) {
+                    b.leftOut = new int[in.varint()];
+                    for (int i = 0; i < b.leftOut.length; i++) {
+                        b.leftOut[i] = in.varint();
+                    }
                 }
                 if ((flags & QUANTILES) != 0) {
                     b.p50 = in.varlong() / 1000.0;

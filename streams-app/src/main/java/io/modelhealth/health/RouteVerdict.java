@@ -2,7 +2,11 @@ package io.modelhealth.health;
 
 import io.modelhealth.schemas.Evidence;
 import io.modelhealth.schemas.HealthState;
+import io.modelhealth.schemas.Caller;
 import io.modelhealth.schemas.RouteOverride;
+import io.modelhealth.schemas.Scopes;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What one route's engine concluded at an event time, for the fleet stage: its state and why, how
@@ -17,6 +21,8 @@ import io.modelhealth.schemas.RouteOverride;
  * @param desiredReason       the reason a command for that weight carries (class + rule, or recovery.step_N)
  * @param availabilitySuspect a burst of availability or rate-limit errors in the last short window
  * @param policySuspect       a policy refusal within {@code reroute.suspect-hold}
+ * @param scope               the scope judged ({@code {region: eu-west-1}}), null for the route as a whole
+ * @param callers             while unhealthy: who still sends calls (the blast radius), busiest first
  */
 public record RouteVerdict(
         String route,
@@ -34,7 +40,31 @@ public record RouteVerdict(
         RouteOverride override,
         boolean availabilitySuspect,
         boolean policySuspect,
-        long seq) {
+        long seq,
+        Map<String, String> scope,
+        List<Caller> callers) {
+
+    public RouteVerdict {
+        scope = scope == null || scope.isEmpty() ? null : Map.copyOf(scope);
+        callers = callers == null ? List.of() : List.copyOf(callers);
+    }
+
+    /** A route-wide verdict with no blast radius. */
+    public RouteVerdict(String route, String provider, String model, HealthState state, HealthState previousState, long since,
+                        String reason, Evidence evidence, boolean incident, String incidentClass, double desiredWeight,
+                        String desiredReason, RouteOverride override, boolean availabilitySuspect, boolean policySuspect, long seq) {
+        this(route, provider, model, state, previousState, since, reason, evidence, incident, incidentClass, desiredWeight,
+                desiredReason, override, availabilitySuspect, policySuspect, seq, null, List.of());
+    }
+
+    /** The unit the verdict is about: the route id, or {@code route|field=value}. */
+    public String key() {
+        return Scopes.key(route, scope);
+    }
+
+    public boolean scoped() {
+        return scope != null;
+    }
 
     public boolean suspect() {
         return availabilitySuspect || policySuspect;
@@ -43,6 +73,16 @@ public record RouteVerdict(
     /** The parts whose change is news for the fleet (everything but the sequence number). */
     String signature() {
         return state + "|" + previousState + "|" + since + "|" + reason + "|" + incident + "|" + incidentClass + "|"
-                + desiredWeight + "|" + desiredReason + "|" + override + "|" + availabilitySuspect + "|" + policySuspect;
+                + desiredWeight + "|" + desiredReason + "|" + override + "|" + availabilitySuspect + "|" + policySuspect + "|"
+                + callerNames();
+    }
+
+    /** Who is in the blast radius (not how much they call: rates change with every call). */
+    private String callerNames() {
+        StringBuilder b = new StringBuilder();
+        for (Caller c : callers) {
+            b.append(c.tenant()).append('@').append(c.region()).append(',');
+        }
+        return b.toString();
     }
 }

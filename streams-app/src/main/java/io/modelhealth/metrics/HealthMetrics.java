@@ -38,6 +38,8 @@ public final class HealthMetrics {
     public static final String DUPLICATES = "model.health.duplicate.events";
     public static final String CLOCK_SKEW = "model.health.clock.skew.capped";
     public static final String REROUTE_HELD = "model.health.reroute.held";
+    public static final String SCOPE_STATE = "model.health.scope.state";
+    public static final String SCOPES_FOLDED = "model.health.scopes.folded";
 
     private static final OutcomeClass[] CLASSES = OutcomeClass.values();
     private static final HealthState[] STATES = HealthState.values();
@@ -47,6 +49,9 @@ public final class HealthMetrics {
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Counter> reroutes = new ConcurrentHashMap<>();
     private final Map<String, Counter> alerts = new ConcurrentHashMap<>();
+    private final Map<String, Counter> folded = new ConcurrentHashMap<>();
+    /** One gauge per scope that is not healthy (route|scope → the gauge of its state); bounded by scopes.max-per-route. */
+    private final Map<String, Meter> scopeStates = new ConcurrentHashMap<>();
     private final Counter late;
     private final Counter duplicates;
     private final Counter skew;
@@ -212,11 +217,42 @@ public final class HealthMetrics {
         skew.increment();
     }
 
+    /**
+     * The state of one scope of a route: a series {@code model_health_scope_state{route, scope, state} 1}
+     * while it is not HEALTHY, none once it is (healthy scopes are the many; they need no series).
+     */
+    public void scopeState(String route, String scope, HealthState state) {
+        String key = route + "|" + scope;
+        Meter old = scopeStates.remove(key);
+        if (old != null) {
+            registry.remove(old);
+        }
+        if (state != null && state != HealthState.HEALTHY) {
+            scopeStates.put(key, Gauge.builder(SCOPE_STATE, () -> 1)
+                    .description("1 for each scope (region, tenant) of a route that is not HEALTHY, labelled with its state")
+                    .tags("route", route, "scope", scope, "state", state.name()).register(registry));
+        }
+    }
+
+    /** A call whose scope value found its route's scopes full (scopes.max-per-route): judged with the route only. */
+    public void scopeFolded(String dimension) {
+        folded.computeIfAbsent(dimension, d -> Counter.builder(SCOPES_FOLDED)
+                .description("Calls judged with their route only because its scopes of that dimension were full")
+                .tag("dimension", d).register(registry)).increment();
+    }
+
     /** Stops exporting a route's meters (it has gone away). */
     public void forgetRoute(String route) {
         RouteMeters m = routes.remove(route);
         if (m != null) {
             m.meters.forEach(registry::remove);
         }
+        scopeStates.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(route + "|")) {
+                registry.remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
     }
 }

@@ -14,6 +14,8 @@ import io.modelhealth.schemas.RerouteAction;
 import io.modelhealth.schemas.RerouteCommand;
 import io.modelhealth.schemas.RouteOverride;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.schemas.ScopeStatus;
+import io.modelhealth.schemas.Scopes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -54,7 +56,7 @@ public final class FleetDecider implements FleetView {
     private final long suspectHoldMs;
     private final AlertFactory alerts;
     private final PanicGuard panicGuard;
-    private final Map<String, FleetRoute> routes = new TreeMap<>();
+    private final TreeMap<String, FleetRoute> routes = new TreeMap<>();
     /** Routes scheduled for reconciliation, by (dueAt, route). */
     private final TreeSet<Due> due = new TreeSet<>();
     private final Set<String> dirty = new LinkedHashSet<>();
@@ -88,7 +90,7 @@ public final class FleetDecider implements FleetView {
 
     /** A route's new verdict at event time {@code at}. Decisions it calls for are taken by {@link #advanceTo}. */
     public void onVerdict(RouteVerdict v, long at) {
-        FleetRoute r = routes.computeIfAbsent(v.route(), FleetRoute::new);
+        FleetRoute r = routes.computeIfAbsent(v.key(), FleetRoute::new);
         RouteVerdict old = r.verdict;
         r.verdict = v;
         dirty.add(r.route);
@@ -153,7 +155,7 @@ public final class FleetDecider implements FleetView {
             return false;
         }
         boolean wantsTraffic = forced || (v.desiredWeight() > 0 && v.state() != HealthState.RECOVERING);
-        return wantsTraffic && (r.target == null || !FallbackChooser.stillFit(r.target, this));
+        return wantsTraffic && (r.target == null || !FallbackChooser.stillFit(r.target, v.scope(), this));
     }
 
     // ---------------------------------------------------------------- FleetView
@@ -175,7 +177,8 @@ public final class FleetDecider implements FleetView {
         int active = 0;
         int unavailable = 0;
         for (FleetRoute r : routes.values()) {
-            if (r.verdict == null || r.route.equals(exclude)) {
+            // Scopes are parts of routes: the guard counts routes.
+            if (r.verdict == null || r.verdict.scoped() || r.route.equals(exclude)) {
                 continue;
             }
             HealthState s = r.verdict.state();
@@ -196,10 +199,21 @@ public final class FleetDecider implements FleetView {
 
     private void reconcile(FleetRoute r, long now, HealthOutputs out) {
         dirty.add(r.route);
+        String before = r.target + "|" + r.weight;
         reconcileReroute(r, now, out);
+        if (!r.verdict.scoped() && !before.equals(r.target + "|" + r.weight)) {
+            // The route's reroute changed: whether it covers its scopes did too.
+            for (FleetRoute s : scopesOf(r.route)) {
+                if (s.target != null || s.verdict.desiredWeight() > 0) {
+                    schedule(s, now);
+                }
+            }
+        }
         reconcileAlerts(r, now, out);
         publishIfChanged(r, now, out);
-        out.held(r.route, r.panicHeld, r.noFallback);
+        if (!r.verdict.scoped()) {
+            out.held(r.route, r.panicHeld, r.noFallback);
+        }
         if (r.waitingSince != Long.MIN_VALUE) {
             schedule(r, Math.max(now + 1, r.waitingSince + suspectHoldMs));
         }
@@ -238,6 +252,21 @@ public final class FleetDecider implements FleetView {
             desired = v.state() == HealthState.RECOVERING && r.target == null ? 0 : v.desiredWeight();
             reason = v.desiredReason();
         }
+        if (v.scoped() && desired > 0) {
+            FleetRoute parent = routes.get(v.route());
+            if (parent != null && parent.verdict != null) {
+                if (parent.target != null && parent.weight >= desired) {
+                    // The route's own reroute already moves this scope's calls: one command, not one per scope.
+                    desired = 0;
+                    reason = "scope.covered_by_route";
+                } else if (r.target == null && (parent.verdict.incident() || parent.verdict.suspect())
+                        && now - v.since() < suspectHoldMs) {
+                    // The route itself shows fresh errors: it may be failing as a whole; wait for it a moment.
+                    schedule(r, v.since() + suspectHoldMs);
+                    return;
+                }
+            }
+        }
         if (desired == 0) {
             r.waitingSince = Long.MIN_VALUE;
             if (r.target != null) {
@@ -248,14 +277,16 @@ public final class FleetDecider implements FleetView {
             return;
         }
         String target;
+        String route = v.route();
+        FallbackChooser.Need need = need(v);
         if (forced && ov.target() != null) {
             target = ov.target();
-        } else if (r.target != null && FallbackChooser.stillFit(r.target, this)) {
+        } else if (r.target != null && FallbackChooser.stillFit(r.target, v.scope(), this)) {
             target = r.target;
         } else {
-            target = FallbackChooser.choose(r.route, config.fallbacksOf(r.route), this, false);
+            target = FallbackChooser.choose(route, config.fallbacksOf(route), this, false, need);
             if (target == null) {
-                String suspectTarget = FallbackChooser.choose(r.route, config.fallbacksOf(r.route), this, true);
+                String suspectTarget = FallbackChooser.choose(route, config.fallbacksOf(route), this, true, need);
                 if (suspectTarget != null) {
                     // Only routes with fresh errors are left: wait for them to clear or fail, up to the suspect hold.
                     if (r.waitingSince == Long.MIN_VALUE) {
@@ -276,7 +307,7 @@ public final class FleetDecider implements FleetView {
             // Nothing fit to take the traffic: keep what we have rather than thrash, and say so. A command to a
             // target that has turned unhealthy is not refreshed, though: it lapses at expires_at, and traffic goes
             // home, unless a fit fallback appears first.
-            r.noFallback = r.target == null || !FallbackChooser.stillFit(r.target, this);
+            r.noFallback = r.target == null || !FallbackChooser.stillFit(r.target, v.scope(), this);
             if (r.target != null && !r.noFallback) {
                 refreshIfDue(r, now, out);
             }
@@ -284,7 +315,7 @@ public final class FleetDecider implements FleetView {
         }
         boolean availabilityCause = !forced && v.state() == HealthState.UNAVAILABLE && r.target == null
                 && !"override".equals(v.incidentClass());
-        if (availabilityCause && panicGuard.engaged(r.route, this)) {
+        if (availabilityCause && panicGuard.engaged(route, this)) {
             r.panicHeld = true;
             return;
         }
@@ -311,9 +342,16 @@ public final class FleetDecider implements FleetView {
         r.epoch++;
         r.lastIssuedAt = now;
         RouteVerdict v = r.verdict;
-        out.command(new RerouteCommand(r.route + "#" + r.epoch, r.route, action, target, weight,
+        out.command(new RerouteCommand(r.route + "#" + r.epoch, v.route(), action, target, weight,
                 config.reroute().probeShare(), reason, v.state(), v.evidence(), Instant.ofEpochMilli(now),
-                Instant.ofEpochMilli(now + config.reroute().ttl().toMillis()), r.epoch), now);
+                Instant.ofEpochMilli(now + config.reroute().ttl().toMillis()), r.epoch, v.scope()), now);
+    }
+
+    /** The cause and the family the fallback chooser needs to know of. */
+    private FallbackChooser.Need need(RouteVerdict v) {
+        String family = config.familyOf(v.route());
+        return new FallbackChooser.Need(v.scope(), v.incidentClass(),
+                family == null ? List.of() : config.families().get(family));
     }
 
     // ---------------------------------------------------------------- incident alerts
@@ -321,28 +359,29 @@ public final class FleetDecider implements FleetView {
     private void reconcileAlerts(FleetRoute r, long now, HealthOutputs out) {
         RouteVerdict v = r.verdict;
         Map<String, String[]> desired = new LinkedHashMap<>();
-        boolean inIncident = v.incident();
+        boolean inIncident = v.incident() && !coveredByRoute(r, now);
+        String subject = subject(v);
         String where = r.target != null
                 ? "; traffic rerouted to " + r.target + (r.weight < 1 ? " (" + pct(r.weight) + ")" : "")
                 : r.noFallback ? "; no healthy fallback: traffic NOT moved"
                 : r.panicHeld ? "; reroute held by the panic guard" : "";
         if (inIncident && OutcomeClass.POLICY_BLOCK.wireName().equals(v.incidentClass())) {
             desired.put(AlertFactory.ROUTE_BLOCKED, new String[]{AlertFactory.PAGE,
-                    r.route + " " + v.state() + ": " + v.reason() + where});
+                    subject + " " + v.state() + ": " + v.reason() + where});
         } else if (inIncident) {
             desired.put(AlertFactory.ROUTE_UNAVAILABLE, new String[]{AlertFactory.PAGE,
-                    r.route + " " + v.state() + ": " + v.reason() + where});
+                    subject + " " + v.state() + ": " + v.reason() + where});
         }
-        if (v.state() == HealthState.DEGRADED) {
-            desired.put(AlertFactory.ROUTE_DEGRADED, new String[]{AlertFactory.WARNING, r.route + " DEGRADED: " + v.reason()});
+        if (v.state() == HealthState.DEGRADED && !v.scoped()) {
+            desired.put(AlertFactory.ROUTE_DEGRADED, new String[]{AlertFactory.WARNING, subject + " DEGRADED: " + v.reason()});
         }
         if (r.noFallback && inIncident) {
-            desired.put(AlertFactory.ROUTE_NO_FALLBACK, new String[]{AlertFactory.PAGE, r.route + " is "
-                    + v.state() + " and no route of its fallback chain " + config.fallbacksOf(r.route)
+            desired.put(AlertFactory.ROUTE_NO_FALLBACK, new String[]{AlertFactory.PAGE, subject + " is "
+                    + v.state() + " and no route of its fallback chain " + config.fallbacksOf(v.route())
                     + " is healthy: traffic was not moved"});
         }
         if (r.panicHeld) {
-            desired.put(AlertFactory.ROUTE_REROUTE_HELD, new String[]{AlertFactory.PAGE, r.route
+            desired.put(AlertFactory.ROUTE_REROUTE_HELD, new String[]{AlertFactory.PAGE, subject
                     + " is UNAVAILABLE but the panic guard holds its reroute: more than "
                     + pct(config.reroute().panicThreshold()) + " of active routes look unavailable at once"
                     + " (network or telemetry fault?)"});
@@ -380,8 +419,50 @@ public final class FleetDecider implements FleetView {
 
     private Alert routeAlert(FleetRoute r, String name, OpenAlert a, Long endsAt) {
         RouteVerdict v = r.verdict;
-        return alerts.routeAlert(name, a.severity(), r.route, v.provider(), v.model(), Map.of(), a.summary(),
+        Map<String, String> labels = new TreeMap<>();
+        if (v.scope() != null) {
+            v.scope().forEach((k, val) -> labels.put("scope", k + "=" + val));
+        }
+        String family = config.familyOf(v.route());
+        if (family != null) {
+            labels.put("family", family);
+        }
+        return alerts.routeAlert(name, a.severity(), v.route(), v.provider(), v.model(), labels, a.summary(),
                 a.description(), a.startsAt(), endsAt);
+    }
+
+    /** "anthropic/claude-fable-5", or "anthropic/claude-fable-5 in region=eu-west-1" for a scope. */
+    private static String subject(RouteVerdict v) {
+        if (v.scope() == null) {
+            return v.route();
+        }
+        StringBuilder b = new StringBuilder(v.route()).append(" in");
+        v.scope().forEach((k, val) -> b.append(' ').append(k).append('=').append(val));
+        return b.toString();
+    }
+
+    /**
+     * A scope does not page on its own while its route is in an incident (the route's page covers it and
+     * lists its scopes), nor, for {@code reroute.suspect-hold} after the scope's incident began, while the
+     * route itself shows fresh errors: scopes that fail together with their route page once, as the route.
+     */
+    private boolean coveredByRoute(FleetRoute r, long now) {
+        RouteVerdict v = r.verdict;
+        if (!v.scoped()) {
+            return false;
+        }
+        FleetRoute parent = routes.get(v.route());
+        if (parent == null || parent.verdict == null) {
+            return false;
+        }
+        if (parent.verdict.incident()) {
+            return true;
+        }
+        if (parent.verdict.suspect() && now - v.since() < suspectHoldMs) {
+            schedule(r, v.since() + suspectHoldMs);
+            return true;
+        }
+        return false;
     }
 
     private String describe(FleetRoute r) {
@@ -395,6 +476,32 @@ public final class FleetDecider implements FleetView {
                     .append(" and ").append(e.windowEnd()).append(", threshold ").append(pct(e.threshold())).append(".");
         }
         b.append(r.target != null ? " Automation moved traffic to " + r.target + "." : " No traffic was moved.");
+        if (!v.scoped()) {
+            List<String> scoped = new ArrayList<>();
+            for (FleetRoute s : scopesOf(v.route())) {
+                if (s.verdict.state() != HealthState.HEALTHY && s.verdict.state() != HealthState.IDLE) {
+                    scoped.add(subject(s.verdict).substring(v.route().length() + 4) + " " + s.verdict.state());
+                }
+            }
+            if (!scoped.isEmpty()) {
+                b.append(" Scopes: ").append(String.join(", ", scoped)).append(".");
+            }
+        }
+        String family = config.familyOf(v.route());
+        if (family != null) {
+            List<String> others = new ArrayList<>();
+            for (String member : config.families().get(family)) {
+                HealthState st = stateOf(member);
+                if (!member.equals(v.route()) && st != null) {
+                    others.add(member + " " + st);
+                }
+            }
+            b.append(" Family ").append(family).append(others.isEmpty() ? "" : ": " + String.join(", ", others)).append(".");
+        }
+        String radius = BlastRadius.describe(subject(v), v.callers());
+        if (!radius.isEmpty()) {
+            b.append(' ').append(radius);
+        }
         if (v.override() != null) {
             b.append(" Operator override active").append(RouteHealth.overrideSuffix(v.override())).append(".");
         }
@@ -408,6 +515,26 @@ public final class FleetDecider implements FleetView {
         RouteVerdict v = r.verdict;
         String overrideText = v.override() == null ? null : RouteHealth.describeOverride(v.override());
         String signature = v.state() + "|" + r.target + "|" + r.weight + "|" + overrideText;
+        if (v.scoped()) {
+            if (!signature.equals(r.publishedSignature)) {
+                r.publishedSignature = signature;
+                String scope = subject(v).substring(v.route().length() + 4);
+                out.scopeState(v.route(), scope, v.state());
+            }
+            // A scope's state is part of its route's record.
+            FleetRoute parent = routes.get(v.route());
+            if (parent != null && parent.verdict != null) {
+                publishIfChanged(parent, now, out);
+            }
+            return;
+        }
+        StringBuilder scopes = new StringBuilder(signature);
+        for (FleetRoute s : scopesOf(r.route)) {
+            if (s.verdict.state() != HealthState.HEALTHY) {
+                scopes.append('|').append(s.route).append('=').append(s.publishedSignature);
+            }
+        }
+        signature = scopes.toString();
         if (signature.equals(r.publishedSignature)) {
             return;
         }
@@ -415,14 +542,34 @@ public final class FleetDecider implements FleetView {
         out.state(status(r, now), now);
     }
 
-    /** The route's current status as a {@code model.health.state.v1} record. */
+    /** The scopes of a route the fleet knows, in key order. */
+    private Collection<FleetRoute> scopesOf(String route) {
+        List<FleetRoute> out = new ArrayList<>();
+        for (FleetRoute s : routes.subMap(route + Scopes.SEPARATOR, route + Scopes.SEPARATOR + "\uffff").values()) {
+            if (s.verdict != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** The route's current status as a {@code model.health.state.v1} record, with its scopes that are not healthy. */
     public RouteStatus status(FleetRoute r, long now) {
         RouteVerdict v = r.verdict;
-        return new RouteStatus(r.route, v.provider(), v.model(), v.state(), v.previousState(),
+        List<ScopeStatus> scopes = new ArrayList<>();
+        for (FleetRoute s : scopesOf(v.route())) {
+            RouteVerdict sv = s.verdict;
+            if (sv.state() == HealthState.HEALTHY || (sv.state() == HealthState.IDLE && !sv.incident())) {
+                continue;
+            }
+            scopes.add(new ScopeStatus(sv.scope(), sv.state(), Instant.ofEpochMilli(sv.since()), sv.reason(), s.target,
+                    s.target == null ? null : s.weight, sv.callers()));
+        }
+        return new RouteStatus(v.route(), v.provider(), v.model(), v.state(), v.previousState(),
                 Instant.ofEpochMilli(v.since()), v.reason(), v.state() == HealthState.IDLE ? null : v.evidence(),
                 r.target, r.target == null ? null : r.weight,
                 v.override() == null ? null : RouteHealth.describeOverride(v.override()), configVersion,
-                Instant.ofEpochMilli(now));
+                Instant.ofEpochMilli(now), config.familyOf(v.route()), scopes, v.callers());
     }
 
     private static String pct(double ratio) {

@@ -20,6 +20,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param calls       {@code llm.calls}: raw bytes in, the app parses them itself so nothing can fail to deserialize
  * @param deadLetters {@code llm.calls.dlq}: keyed by the original key bytes
  * @param overrides   {@code model.health.overrides}: raw bytes too, operators write it by hand
+ * @param scopedReroutes {@code model.reroute.commands.scoped}: commands for one scope of a route, keyed {@code route|field=value},
+ *                    apart from the route-wide ones so that a consumer that knows only those never applies them to all traffic
  */
 public record AppTopics(
         Topic<byte[], byte[]> calls,
@@ -29,7 +31,8 @@ public record AppTopics(
         Topic<String, RouteStatus> state,
         Topic<String, Alert> alerts,
         Topic<String, RerouteCommand> reroutes,
-        Topic<byte[], byte[]> overrides) {
+        Topic<byte[], byte[]> overrides,
+        Topic<String, RerouteCommand> scopedReroutes) {
 
     public static AppTopics from(AppConfig.Topics names) {
         return new AppTopics(
@@ -40,7 +43,8 @@ public record AppTopics(
                 new Topic<>(names.state(), Serdes.String(), ContractSerdes.ROUTE_STATUS),
                 new Topic<>(names.alerts(), Serdes.String(), ContractSerdes.ALERT),
                 new Topic<>(names.reroutes(), Serdes.String(), ContractSerdes.REROUTE_COMMAND),
-                new Topic<>(names.overrides(), Serdes.ByteArray(), Serdes.ByteArray()));
+                new Topic<>(names.overrides(), Serdes.ByteArray(), Serdes.ByteArray()),
+                new Topic<>(names.scopedReroutes(), Serdes.String(), ContractSerdes.REROUTE_COMMAND));
     }
 
     /** Every topic the app reads or writes, as docs/design.md and the README's Topics table specify them (retention, compaction). */
@@ -55,7 +59,8 @@ public record AppTopics(
                 spec(t.state(), p, rf, "compact", null),
                 spec(t.alerts(), p, rf, "delete", Duration.ofDays(30)),
                 spec(t.reroutes(), p, rf, "compact", null),
-                spec(t.overrides(), p, rf, "compact", null));
+                spec(t.overrides(), p, rf, "compact", null),
+                spec(t.scopedReroutes(), p, rf, "compact", null));
     }
 
     private static TopicSpec spec(String name, int partitions, int rf, String cleanup, Duration retention) {

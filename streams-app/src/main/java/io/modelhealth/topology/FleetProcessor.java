@@ -76,7 +76,7 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
             while (it.hasNext()) {
                 FleetRoute r = it.next().value;
                 decider.restore(r);
-                if (r.verdict() != null) {
+                if (r.verdict() != null && !r.verdict().scoped()) {
                     metrics.state(r.route(), r.verdict().state());
                 }
             }
@@ -166,7 +166,7 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
 
     /** Sorts as (at, route, seq): fixed-width decimal numbers, so string order is time order. */
     static String pendingKey(FleetEvent e) {
-        return String.format("%019d|%s|%019d", Math.max(0, e.at()), e.verdict().route(), e.verdict().seq());
+        return String.format("%019d|%s|%019d", Math.max(0, e.at()), e.verdict().key(), e.verdict().seq());
     }
 
     private static String upperKey(long to) {
@@ -206,13 +206,18 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
         @Override
         public void command(RerouteCommand command, long ts) {
             metrics.reroute(command.route(), command.action().name(), command.reason());
-            forward(command.route(), new HealthEvent.CommandIssued(command), ts);
+            forward(command.key(), new HealthEvent.CommandIssued(command), ts);
         }
 
         @Override
         public void alert(Alert alert, long ts) {
             metrics.alert(alert.labels().get("alertname"), alert.labels().get("severity"), alert.status());
             forward(alert.fingerprint(), new HealthEvent.AlertChanged(alert), ts);
+        }
+
+        @Override
+        public void scopeState(String route, String scope, io.modelhealth.schemas.HealthState state) {
+            metrics.scopeState(route, scope, state);
         }
 
         @Override

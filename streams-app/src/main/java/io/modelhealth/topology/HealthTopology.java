@@ -187,8 +187,14 @@ public final class HealthTopology {
         KStream<String, RouteStatus> states = decided.get("fleet-state")
                 .mapValues(v -> ((HealthEvent.StateChanged) v).status(), Named.as("state-value"));
         states.to(topics.state().name(), topics.state().produced("state-sink"));
-        decided.get("fleet-commands").mapValues(v -> ((HealthEvent.CommandIssued) v).command(), Named.as("commands-value"))
-                .to(topics.reroutes().name(), topics.reroutes().produced("commands-sink"));
+        // Scoped commands go to their own topic: a consumer that knows only route-wide commands must never see them.
+        Map<String, KStream<String, io.modelhealth.schemas.RerouteCommand>> commands = decided.get("fleet-commands")
+                .mapValues(v -> ((HealthEvent.CommandIssued) v).command(), Named.as("commands-value"))
+                .split(Named.as("commands-"))
+                .branch((k, c) -> c.scope() != null, Branched.as("scoped"))
+                .defaultBranch(Branched.as("route"));
+        commands.get("commands-route").to(topics.reroutes().name(), topics.reroutes().produced("commands-sink"));
+        commands.get("commands-scoped").to(topics.scopedReroutes().name(), topics.scopedReroutes().produced("scoped-commands-sink"));
         KStream<String, io.modelhealth.schemas.Alert> incidentAlerts = decided.get("fleet-alerts")
                 .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("incident-alerts-value"));
 

@@ -6,6 +6,7 @@ import io.modelhealth.health.HealthOutputs;
 import io.modelhealth.health.RouteHealth;
 import io.modelhealth.health.RouteState;
 import io.modelhealth.health.RouteVerdict;
+import io.modelhealth.health.ScopedHealth;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.schemas.Alert;
 import io.modelhealth.schemas.Anomaly;
@@ -76,6 +77,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private static final String PROCESSED = "processed";
 
     private final RouteHealth engine;
+    private final ScopedHealth scoped;
     private final OutcomeClassifier classifier;
     private final RouteIds routeIds;
     private final HealthMetrics metrics;
@@ -131,6 +133,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, HealthMetrics metrics) {
         this.engine = new RouteHealth(config, configVersion);
+        this.scoped = new ScopedHealth(config, engine);
         this.classifier = new OutcomeClassifier(config.classes());
         this.routeIds = new RouteIds(config.telemetry().routeIncludesRegion());
         this.metrics = metrics;
@@ -226,11 +229,13 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         if (processed != Long.MIN_VALUE && ts <= processed) {
             // Behind the low watermark: it counts at once (its bucket is amended), or is too late.
             RouteState s = load(route, call);
+            Touched units = new Touched();
+            units.put(s);
             resetForwarder();
-            if (!engine.onCall(s, call, cls, ts, forwarder)) {
+            if (!scoped.onCall(s, units, call, cls, ts, forwarder)) {
                 tooLate(record, call, ts);
             }
-            store.put(route, s);
+            units.write();
             afterRoute(s);
             return;
         }
@@ -337,19 +342,19 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                     }
                 }
             }
-            Map<String, RouteState> touched = new LinkedHashMap<>();
+            Touched touched = new Touched();
             for (KeyValue<Bytes, LlmCall> kv : batch) {
                 byte[] key = kv.key.get();
                 long ts = timeOf(key);
                 String route = routeOf(key);
                 LlmCall call = kv.value;
-                RouteState s = touched.get(route);
+                RouteState s = touched.changed.get(route);
                 if (s == null) {
                     s = load(route, call);
-                    touched.put(route, s);
+                    touched.put(s);
                 }
                 resetForwarder();
-                engine.onCall(s, call, classifier.classify(call), ts, forwarder);
+                scoped.onCall(s, touched, call, classifier.classify(call), ts, forwarder);
                 if (forwarder.windowsClosed) {
                     exportRatios(s);
                 }
@@ -360,10 +365,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 pendingCount = 0;
                 mirrorComplete = true;
             }
-            // One write per route per advance, not per call: nothing commits in between.
-            for (Map.Entry<String, RouteState> e : touched.entrySet()) {
-                store.put(e.getKey(), e.getValue());
-            }
+            // One write per unit per advance, not per call: nothing commits in between.
+            touched.write();
         }
         processed = to;
         progress.put(PROCESSED, Long.toString(to));
@@ -407,16 +410,17 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             indexed = true;
         }
         List<String> forget = new ArrayList<>();
-        for (String route : localRoutes) {
-            RouteState s = stored(route);
+        Touched touched = new Touched();
+        for (String route : new ArrayList<>(localRoutes)) {
+            RouteState s = touched.get(route);
             if (s == null || processed - s.routeTime() < punctuateMs) {
                 continue;
             }
             resetForwarder();
-            engine.onTick(s, processed, forwarder);
+            scoped.onTick(s, touched, processed, forwarder);
             if (forwarder.count > 0) {
-                store.put(route, s);
-            } else {
+                touched.put(s);
+            } else if (!touched.changed.containsKey(route)) {
                 // A tick with no outcome is not persisted: the route's next input starts from the stored state.
                 live.remove(route);
             }
@@ -428,7 +432,42 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 forget.add(route);
             }
         }
+        touched.write();
         forget.forEach(metrics::forgetRoute);
+    }
+
+    /** The units (a route and its scopes) one step has changed, written to the store once at its end. */
+    private final class Touched implements ScopedHealth.Units {
+        final Map<String, RouteState> changed = new LinkedHashMap<>();
+
+        @Override
+        public RouteState get(String key) {
+            RouteState s = changed.get(key);
+            return s != null ? s : stored(key);
+        }
+
+        @Override
+        public void put(RouteState state) {
+            String key = state.key();
+            changed.put(key, state);
+            live.put(key, state);
+            localRoutes.add(key);
+        }
+
+        @Override
+        public void remove(String key) {
+            changed.remove(key);
+            live.remove(key);
+            localRoutes.remove(key);
+            store.delete(key);
+        }
+
+        void write() {
+            for (Map.Entry<String, RouteState> e : changed.entrySet()) {
+                store.put(e.getKey(), e.getValue());
+            }
+            changed.clear();
+        }
     }
 
     // ---------------------------------------------------------------- pending-call keys
@@ -525,6 +564,9 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     }
 
     private void exportRatios(RouteState s) {
+        if (s.scopeDim() != null) {
+            return;
+        }
         for (int i = 0; i < ratioWindows.length; i++) {
             var sum = engine.window(s, ratioWindowMs[i]);
             for (OutcomeClass c : OutcomeClass.values()) {
@@ -581,6 +623,11 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         @Override
         public void late(String route) {
             metrics.late();
+        }
+
+        @Override
+        public void scopeFolded(String route, String dimension) {
+            metrics.scopeFolded(dimension);
         }
 
         @Override

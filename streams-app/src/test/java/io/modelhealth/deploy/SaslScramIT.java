@@ -295,12 +295,12 @@ class SaslScramIT {
         for (String in : List.of(t.calls(), t.overrides())) {
             acls.add(allow(APP, topic(in), AclOperation.READ));
         }
-        for (String out : List.of(t.deadLetters(), t.windows(), t.anomalies(), t.state(), t.alerts(), t.reroutes())) {
+        for (String out : List.of(t.deadLetters(), t.windows(), t.anomalies(), t.state(), t.alerts(), t.reroutes(), t.scopedReroutes())) {
             acls.add(allow(APP, topic(out), AclOperation.WRITE));
         }
         acls.add(allow(APP, topic(t.state()), AclOperation.READ));
         for (String any : List.of(t.calls(), t.overrides(), t.deadLetters(), t.windows(), t.anomalies(), t.state(),
-                t.alerts(), t.reroutes())) {
+                t.alerts(), t.reroutes(), t.scopedReroutes())) {
             acls.add(allow(APP, topic(any), AclOperation.DESCRIBE));
             acls.add(allow(APP, topic(any), AclOperation.DESCRIBE_CONFIGS));
         }

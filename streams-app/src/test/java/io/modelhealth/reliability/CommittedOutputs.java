@@ -122,8 +122,9 @@ final class CommittedOutputs implements AutoCloseable {
         Map<String, Long> last = new HashMap<>();
         Set<String> ids = new HashSet<>();
         for (RerouteCommand c : commands) {
-            Long previous = last.put(c.route(), c.epoch());
-            assertThat(c.epoch()).as("epoch of %s after epoch %s on %s", IncidentInput.decision(c), previous, c.route())
+            // Epochs are per (route, scope): a scoped command's key is route|field=value.
+            Long previous = last.put(c.key(), c.epoch());
+            assertThat(c.epoch()).as("epoch of %s after epoch %s on %s", IncidentInput.decision(c), previous, c.key())
                     .isGreaterThan(previous == null ? 0 : previous);
             assertThat(ids.add(c.commandId())).as("command id %s appears once", c.commandId()).isTrue();
         }

@@ -57,7 +57,7 @@ class EventTimeTest {
     /** What a replay produced. */
     private record Run(List<RerouteCommand> commands, List<String> windows, double late, double skewCapped, long tooLate) {
         Map<String, List<String>> decisionsByRoute() {
-            return commands.stream().collect(Collectors.groupingBy(RerouteCommand::route, TreeMap::new,
+            return commands.stream().collect(Collectors.groupingBy(RerouteCommand::key, TreeMap::new,
                     Collectors.mapping(c -> c.action() + " -> " + c.target() + " w=" + c.weight() + " epoch=" + c.epoch(),
                             Collectors.toList())));
         }
@@ -65,7 +65,10 @@ class EventTimeTest {
         /** The route's traffic at the end: the target of its last command, or itself. */
         Map<String, String> finalTargets() {
             Map<String, String> targets = new TreeMap<>();
-            commands.forEach(c -> targets.put(c.route(), c.action() == RerouteAction.REROUTE || c.weight() > 0 ? c.target() : c.route()));
+            commands.forEach(c -> targets.put(c.key(), c.action() == RerouteAction.REROUTE || c.weight() > 0 ? c.target() : c.route()));
+            // A scope with no command in force follows its route: drop it, as a routing client does.
+            commands.stream().filter(c -> c.scope() != null).map(RerouteCommand::key)
+                    .filter(k -> targets.get(k).equals(io.modelhealth.schemas.Scopes.routeOf(k))).toList().forEach(targets::remove);
             return targets;
         }
     }
