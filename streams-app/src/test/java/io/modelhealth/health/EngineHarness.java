@@ -124,7 +124,7 @@ public final class EngineHarness {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         fallbacks.forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(b.kafka(), b.http(), b.topics(), b.telemetry(), b.classes(), b.windows(), b.detection(),
-                b.anomaly(), b.reroute(), b.alerts(), routes);
+                b.anomaly(), b.reroute(), b.alerts(), routes, b.scopes(), b.families());
     }
 
     public static long at(long rel) {

@@ -26,6 +26,12 @@ public final class TestConfigs {
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(),
                 new AppConfig.Windows(w.bucket(), grace, w.punctuateInterval(), outOfOrder, w.idlePartitionAfter(),
                         w.watermarkInterval()),
-                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes()).validate();
+                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.scopes(), c.families()).validate();
+    }
+
+    /** {@code c} with other scope settings and model families. */
+    public static AppConfig withScopes(AppConfig c, AppConfig.Scopes scopes, Map<String, List<String>> families) {
+        return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
+                c.anomaly(), c.reroute(), c.alerts(), c.routes(), scopes, families).validate();
     }
 }
