@@ -20,6 +20,7 @@ import java.util.Set;
  * @param badFor        with {@code goodFor}: the incident flaps, on for {@code badFor}, then off
  *                      for {@code goodFor}, and again; null: on the whole time
  * @param goodFor       see {@code badFor}
+ * @param regions       the regions whose calls it claims; empty: every region
  */
 public record Incident(
         String label,
@@ -30,9 +31,11 @@ public record Incident(
         OutcomeMix errors,
         double latencyFactor,
         Duration badFor,
-        Duration goodFor) {
+        Duration goodFor,
+        Set<String> regions) {
 
     public Incident {
+        regions = regions == null ? Set.of() : Set.copyOf(regions);
         Objects.requireNonNull(label, "label");
         routes = Set.copyOf(routes);
         if (routes.isEmpty()) {
@@ -62,27 +65,37 @@ public record Incident(
 
     /** {@code share} of the routes' calls fail with {@code errors}, from the start, for ever (until {@link #between}). */
     public static Incident errors(String label, Set<String> routes, double share, OutcomeMix errors) {
-        return new Incident(label, routes, Duration.ZERO, null, share, errors, 1.0, null, null);
+        return new Incident(label, routes, Duration.ZERO, null, share, errors, 1.0, null, null, Set.of());
     }
 
     /** The routes answer {@code factor} times slower, with no errors of their own. */
     public static Incident slowdown(String label, Set<String> routes, double factor) {
-        return new Incident(label, routes, Duration.ZERO, null, 0, null, factor, null, null);
+        return new Incident(label, routes, Duration.ZERO, null, 0, null, factor, null, null, Set.of());
     }
 
     public Incident between(Duration from, Duration until) {
         return new Incident(label, routes, from, Objects.requireNonNull(until, "until"), share, errors,
-                latencyFactor, badFor, goodFor);
+                latencyFactor, badFor, goodFor, regions);
     }
 
     /** Starts at {@code from} and never ends. */
     public Incident from(Duration from) {
-        return new Incident(label, routes, from, null, share, errors, latencyFactor, badFor, goodFor);
+        return new Incident(label, routes, from, null, share, errors, latencyFactor, badFor, goodFor, regions);
     }
 
     /** Alternates: on for {@code bad}, off for {@code good}, starting "on" at {@code from}. */
     public Incident flapping(Duration bad, Duration good) {
-        return new Incident(label, routes, from, until, share, errors, latencyFactor, bad, good);
+        return new Incident(label, routes, from, until, share, errors, latencyFactor, bad, good, regions);
+    }
+
+    /** Only calls from these regions (a ban by jurisdiction). */
+    public Incident inRegions(String... regions) {
+        return new Incident(label, routes, from, until, share, errors, latencyFactor, badFor, goodFor, Set.of(regions));
+    }
+
+    /** Whether it can claim a call from {@code region}. */
+    public boolean coversRegion(String region) {
+        return regions.isEmpty() || regions.contains(region);
     }
 
     public boolean isPermanent() {

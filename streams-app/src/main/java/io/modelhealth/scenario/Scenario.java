@@ -209,8 +209,17 @@ public final class Scenario {
         // One uniform draw decides which incident (if any) claims this call; each claims its share.
         double u = random.nextDouble();
         double claimed = 0;
+        // A regional incident needs the call's region first; it is drawn from the event id, so that scenarios
+        // without one keep their random sequence (and their outputs) unchanged.
+        String regional = null;
         for (Incident inc : incidentsByRoute[route]) {
-            if (!inc.activeAt(elapsedMs)) {
+            if (!inc.regions().isEmpty()) {
+                regional = profile.regions().get(new SplittableRandom(eventId.hashCode()).nextInt(profile.regions().size()));
+                break;
+            }
+        }
+        for (Incident inc : incidentsByRoute[route]) {
+            if (!inc.activeAt(elapsedMs) || (regional != null && !inc.coversRegion(regional))) {
                 continue;
             }
             latencyFactor *= inc.latencyFactor();
@@ -227,6 +236,9 @@ public final class Scenario {
 
         int tenant = pickTenant(random);
         String region = profile.regions().get(random.nextInt(profile.regions().size()));
+        if (regional != null) {
+            region = regional;
+        }
         double latency;
         Double ttft = null;
         Long inputTokens = null;

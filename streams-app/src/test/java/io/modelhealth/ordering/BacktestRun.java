@@ -56,7 +56,7 @@ final class BacktestRun {
                 if (value == null || value.isNull()) {
                     continue;
                 }
-                if (topic.equals(topics.reroutes())) {
+                if (topic.equals(topics.reroutes()) || topic.equals(topics.scopedReroutes())) {
                     commands.add(JSON.treeToValue(value, RerouteCommand.class));
                 } else if (topic.equals(topics.state())) {
                     states.add(JSON.treeToValue(value, RouteStatus.class));

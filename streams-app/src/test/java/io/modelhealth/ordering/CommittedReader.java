@@ -57,7 +57,7 @@ final class CommittedReader implements AutoCloseable {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();
-        for (String t : List.of(topics.reroutes(), topics.state(), topics.windows())) {
+        for (String t : List.of(topics.reroutes(), topics.scopedReroutes(), topics.state(), topics.windows())) {
             consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(pi -> parts.add(new TopicPartition(t, pi.partition())));
         }
         consumer.assign(parts);
@@ -79,7 +79,7 @@ final class CommittedReader implements AutoCloseable {
             if (r.value() == null) {
                 continue;
             }
-            if (r.topic().equals(topics.reroutes())) {
+            if (r.topic().equals(topics.reroutes()) || r.topic().equals(topics.scopedReroutes())) {
                 commands.add(ContractSerdes.REROUTE_COMMAND.deserialize(r.topic(), r.value()));
             } else if (r.topic().equals(topics.state())) {
                 states.add(ContractSerdes.ROUTE_STATUS.deserialize(r.topic(), r.value()));

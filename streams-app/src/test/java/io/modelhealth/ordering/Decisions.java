@@ -33,7 +33,7 @@ final class Decisions {
     }
 
     static Map<String, List<RerouteCommand>> byRoute(List<RerouteCommand> commands) {
-        return commands.stream().collect(Collectors.groupingBy(RerouteCommand::route, TreeMap::new, Collectors.toList()));
+        return commands.stream().collect(Collectors.groupingBy(RerouteCommand::key, TreeMap::new, Collectors.toList()));
     }
 
     /**

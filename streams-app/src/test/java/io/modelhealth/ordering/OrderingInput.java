@@ -45,6 +45,8 @@ final class OrderingInput {
     static final String FABLE_FALLBACK = Scenarios.GPT;
     static final String HAIKU_FALLBACK = Scenarios.GPT_MINI;
     static final String OUTAGE = Scenarios.GEMINI_PRO;
+    static final String REGIONAL = Scenarios.GPT_MINI;
+    static final String REGIONAL_REGION = "swedencentral";
 
     static final double CALLS_PER_SECOND = 120;
     static final Duration LENGTH = Duration.ofSeconds(180);
@@ -72,6 +74,9 @@ final class OrderingInput {
                     .from(Duration.ofSeconds(20)))
             .incident(Incident.errors("gemini-3-pro outage", Set.of(OUTAGE), 0.8, Scenarios.OUTAGE_ERRORS)
                     .between(Duration.ofSeconds(40), Duration.ofSeconds(100)))
+            // A ban by jurisdiction: one of the route's two regions refused, the other served (a scoped reroute).
+            .incident(Incident.errors("gpt-5-mini withdrawn in swedencentral", Set.of(REGIONAL), 1.0, Scenarios.WITHDRAWAL_ERRORS)
+                    .inRegions(REGIONAL_REGION).from(Duration.ofSeconds(60)))
             .phase(Duration.ZERO, "steady traffic", "every route HEALTHY")
             .defaultDuration(LENGTH)
             .build();
@@ -164,7 +169,8 @@ final class OrderingInput {
     boolean failingAt(String route, Instant t) {
         long elapsed = Duration.between(start, t).toMillis();
         for (Incident inc : SCENARIO.incidents()) {
-            if (inc.affects(route) && inc.share() >= FAILING_SHARE && inc.activeAt(elapsed)) {
+            // A regional incident makes a scope fail, not the route.
+            if (inc.affects(route) && inc.regions().isEmpty() && inc.share() >= FAILING_SHARE && inc.activeAt(elapsed)) {
                 return true;
             }
         }

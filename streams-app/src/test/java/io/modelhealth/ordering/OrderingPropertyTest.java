@@ -58,6 +58,11 @@ class OrderingPropertyTest {
                 .filteredOn(c -> c.action() == RerouteAction.REROUTE)
                 .extracting(RerouteCommand::route)
                 .contains(OrderingInput.FABLE, OrderingInput.HAIKU, OrderingInput.OUTAGE);
+        // The regional ban moves that region only: a scoped command, and none for the route as a whole.
+        assertThat(inOrder.commands()).as("commands for %s", OrderingInput.REGIONAL)
+                .filteredOn(c -> c.route().equals(OrderingInput.REGIONAL) && c.action() == RerouteAction.REROUTE)
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(c.scope()).isEqualTo(java.util.Map.of("region", OrderingInput.REGIONAL_REGION)));
         assertThat(inOrder.callsInWindowsEndingBy(INPUT.comparedUntil())).as("calls counted in the in-order run's windows up to %s",
                 INPUT.rel(INPUT.comparedUntil())).isEqualTo(INPUT.callsBefore(INPUT.comparedUntil()));
     }
