@@ -1,9 +1,11 @@
 package io.modelhealth.http;
 
+import io.modelhealth.schemas.Caller;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.OutcomeClass;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.schemas.ScopeStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -39,10 +41,14 @@ record StatusPageView(Instant now, Map<HealthState, Integer> counts, List<Row> r
      *                           limit, policy block); null without calls
      * @param latencyP95Ms       p95 latency of the newest window that has one (the open bucket), or null
      * @param windowsAvailable   false when the instance hosting the route could not be asked
+     * @param family             the route's model family, or null
+     * @param scopes             its scopes (regions, tenants) that are not healthy, with their reroutes and blast radius
+     * @param blastRadius        while the route is unhealthy: who still calls it
      */
     record Row(String route, String provider, String model, HealthState state, HealthState previousState,
                Instant since, String reason, String override, String rerouteTarget, Double rerouteWeight,
-               Long calls, Double errorRatio, long statsWindowSeconds, Double latencyP95Ms, boolean windowsAvailable) {
+               Long calls, Double errorRatio, long statsWindowSeconds, Double latencyP95Ms, boolean windowsAvailable,
+               String family, List<ScopeStatus> scopes, List<Caller> blastRadius) {
     }
 
     static StatusPageView of(Instant now, List<RouteStatus> statuses, Map<String, List<HealthWindow>> windows) {
@@ -97,6 +103,6 @@ record StatusPageView(Instant now, Map<HealthState, Integer> counts, List<Row> r
         }
         return new Row(s.route(), s.provider(), s.model(), s.state(), s.previousState(), s.since(), s.reason(),
                 s.override(), s.rerouteTarget(), s.rerouteWeight(), calls, ratio, STATS_WINDOW_SECONDS, p95,
-                windows != null);
+                windows != null, s.family(), s.scopes(), s.blastRadius());
     }
 }

@@ -5,6 +5,8 @@ import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.OutcomeClass;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.schemas.ScopeStatus;
+import io.modelhealth.schemas.Caller;
 import io.modelhealth.telemetry.RouteIds;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ final class Fleet {
     static final String UNAVAILABLE = "aws.bedrock/anthropic.claude-v2@eu-west-1";
     static final String RECOVERING = "mistral/mistral-large-2.1";
     static final String IDLE = "cohere/command-r";
+    /** HEALTHY as a whole, one region BLOCKED and rerouted on its own. */
+    static final String SCOPED = "openai/gpt-5-mini";
 
     private Fleet() {
     }
@@ -42,6 +46,13 @@ final class Fleet {
                 "probe traffic healthy for 60s: restoring step 2 of 4", "openai/gpt-5", 0.25,
                 "forbid reroute until 04:00Z (ops-1234)"));
         q.put(status(IDLE, HealthState.IDLE, HealthState.HEALTHY, NOW.minusSeconds(26 * 3600), "no traffic", null, null, null));
+        RouteStatus scoped = status(SCOPED, HealthState.HEALTHY, null, NOW.minusSeconds(3600), "no errors", null, null, null);
+        q.put(new RouteStatus(scoped.route(), scoped.provider(), scoped.model(), scoped.state(), null, scoped.since(), scoped.reason(),
+                scoped.evidence(), null, null, null, "cfg-1", scoped.updatedAt(), "gpt-5-mini",
+                List.of(new ScopeStatus(Map.of("region", "swedencentral"), HealthState.BLOCKED, NOW.minusSeconds(60),
+                        "3 consecutive policy refusals from 2 tenants (451 export_controlled)", FALLBACK, 1.0,
+                        List.of(new Caller("search", "swedencentral", 120, 42.0, NOW.minusSeconds(60), NOW.minusSeconds(1))))),
+                List.of()));
 
         q.windows(BLOCKED, List.of(
                 window(BLOCKED, NOW.minusSeconds(30), 20, 0, 0, 620.0),
@@ -76,6 +87,6 @@ final class Fleet {
     }
 
     static List<String> routes() {
-        return new ArrayList<>(List.of(BLOCKED, FALLBACK, DEGRADED, UNAVAILABLE, RECOVERING, IDLE));
+        return new ArrayList<>(List.of(BLOCKED, FALLBACK, DEGRADED, UNAVAILABLE, RECOVERING, IDLE, SCOPED));
     }
 }

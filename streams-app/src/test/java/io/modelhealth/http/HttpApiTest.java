@@ -227,8 +227,13 @@ class HttpApiTest {
         assertThat(view.get("now").asText()).isEqualTo(Fleet.NOW.toString());
         JsonNode counts = view.get("counts");
         for (HealthState s : HealthState.values()) {
-            assertThat(counts.get(s.name()).asInt()).as(s.name()).isEqualTo(1);
+            // Two HEALTHY routes: the fallback, and the one with a BLOCKED region.
+            assertThat(counts.get(s.name()).asInt()).as(s.name()).isEqualTo(s == HealthState.HEALTHY ? 2 : 1);
         }
+        JsonNode scoped = find(view.get("routes"), Fleet.SCOPED);
+        assertThat(scoped.get("family").asText()).isEqualTo("gpt-5-mini");
+        assertThat(scoped.get("scopes").get(0).get("scope").get("region").asText()).isEqualTo("swedencentral");
+        assertThat(scoped.get("scopes").get(0).get("blast_radius").get(0).get("calls_per_minute").asDouble()).isEqualTo(42.0);
         JsonNode blocked = find(view.get("routes"), Fleet.BLOCKED);
         assertThat(blocked.get("state").asText()).isEqualTo("BLOCKED");
         assertThat(blocked.get("calls").asLong()).isEqualTo(40);

@@ -74,14 +74,19 @@ class StatusPageBrowserTest {
         assertThat(row(dom, Fleet.IDLE)).contains(">1d 2h ago<");
         assertThat(row(dom, Fleet.DEGRADED)).contains("n/a");
 
-        // Worst first: BLOCKED, UNAVAILABLE, RECOVERING, DEGRADED, then HEALTHY, then IDLE.
-        assertThat(rowStates(dom)).containsExactly("BLOCKED", "UNAVAILABLE", "RECOVERING", "DEGRADED", "HEALTHY",
+        // Worst first: BLOCKED (the route, then the healthy route with a BLOCKED region), UNAVAILABLE, RECOVERING,
+        // DEGRADED, then HEALTHY, then IDLE.
+        assertThat(rowStates(dom)).containsExactly("BLOCKED", "HEALTHY", "UNAVAILABLE", "RECOVERING", "DEGRADED", "HEALTHY",
                 "HEALTHY", "IDLE");
+        String scoped = row(dom, Fleet.SCOPED);
+        assertThat(tag(dom, "div", "data-scope=\"region=swedencentral\"")).contains("data-scope-state=\"BLOCKED\"");
+        assertThat(scoped).contains("region=swedencentral: 3 consecutive policy refusals", "→ " + Fleet.FALLBACK,
+                "still calling: search @swedencentral 42/min", "gpt-5-mini");
 
         for (String state : List.of("BLOCKED", "UNAVAILABLE", "RECOVERING", "DEGRADED", "IDLE")) {
             assertThat(attribute(tag(dom, "span", "data-count-state=\"" + state + "\""), "data-count")).as(state).isEqualTo("1");
         }
-        assertThat(attribute(tag(dom, "span", "data-count-state=\"HEALTHY\""), "data-count")).isEqualTo("2");
+        assertThat(attribute(tag(dom, "span", "data-count-state=\"HEALTHY\""), "data-count")).isEqualTo("3");
         assertThat(dom).contains("<title>(4 unhealthy) model-health</title>");
 
         // Telemetry-supplied names are text, not markup.
