@@ -57,6 +57,7 @@ class DashboardQueriesIT {
 
     static final String BLOCKED = "anthropic/claude-fable-5";
     static final String OUTAGE = "google/gemini-3-pro";
+    static final String REGIONAL = "openai/gpt-5-mini";
     private static final Duration INCIDENTS_AT = Duration.ofSeconds(5);
     private static final double CALLS_PER_SECOND = 300;
 
@@ -66,7 +67,7 @@ class DashboardQueriesIT {
             "model_health_reroutes_total", "model_health_alerts_total", "model_health_dead_letters_total",
             "model_health_detection_seconds", "model_health_detection_seconds_count", "model_health_detection_seconds_sum",
             "model_health_detection_seconds_max", "model_health_late_events_total", "model_health_duplicate_events_total",
-            "model_health_clock_skew_capped_total", "model_health_reroute_held");
+            "model_health_clock_skew_capped_total", "model_health_reroute_held", "model_health_scope_state");
 
     /** Series Prometheus makes itself, not the app. */
     private static final Set<String> PROMETHEUS_SERIES = Set.of("up");
@@ -132,6 +133,7 @@ class DashboardQueriesIT {
                             "model_health_reroutes_total{route=\"" + BLOCKED + "\", action=\"REROUTE\"}",
                             "model_health_alerts_total{alertname=\"ModelRouteBlocked\", status=\"firing\"}",
                             "model_health_detection_seconds_count > 0",
+                            "model_health_scope_state{route=\"" + REGIONAL + "\", scope=\"region=swedencentral\", state=\"BLOCKED\"} == 1",
                             "sum(model_health_dead_letters_total) > 0",
                             "model_health_latency_seconds{route=\"" + BLOCKED + "\"}",
                             // rate(...[15s]) needs two samples of a series, the 1m windows a few closed buckets
@@ -384,6 +386,9 @@ class DashboardQueriesIT {
                 .fallbacks(Scenarios.FALLBACKS)
                 .incident(Incident.errors("withdrawal", Set.of(BLOCKED), 1.0, Scenarios.WITHDRAWAL_ERRORS).from(INCIDENTS_AT))
                 .incident(Incident.errors("outage", Set.of(OUTAGE), 0.8, Scenarios.OUTAGE_ERRORS).from(INCIDENTS_AT))
+                // One region of a route refused on its own: the scopes panel and model_health_scope_state.
+                .incident(Incident.errors("regional ban", Set.of(REGIONAL), 1.0, Scenarios.WITHDRAWAL_ERRORS)
+                        .inRegions("swedencentral").from(INCIDENTS_AT))
                 .phase(Duration.ZERO, "steady traffic", "every route HEALTHY")
                 .phase(INCIDENTS_AT, BLOCKED + " withdrawn, " + OUTAGE + " failing",
                         BLOCKED + " BLOCKED and rerouted, " + OUTAGE + " UNAVAILABLE")
