@@ -66,6 +66,16 @@ public record RouteVerdict(
         return scope != null;
     }
 
+    /** {@code region=eu-west-1} (fields in name order, space-separated); empty for the whole route. */
+    public String scopeText() {
+        if (scope == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(scope).forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v));
+        return b.toString();
+    }
+
     public boolean suspect() {
         return availabilitySuspect || policySuspect;
     }

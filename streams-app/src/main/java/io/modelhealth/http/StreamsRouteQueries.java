@@ -178,7 +178,8 @@ public final class StreamsRouteQueries implements RouteQueries {
         try (KeyValueIterator<String, RouteState> it = localStates().all()) {
             while (it.hasNext()) {
                 KeyValue<String, RouteState> kv = it.next();
-                if (kv.value != null) {
+                // A scope's state sits in the same store; its windows are the route's business, not the page's.
+                if (kv.value != null && kv.value.scopeDim() == null) {
                     local.put(kv.key, engine.recentWindows(kv.value));
                 }
             }

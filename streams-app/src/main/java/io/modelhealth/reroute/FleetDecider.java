@@ -420,8 +420,8 @@ public final class FleetDecider implements FleetView {
     private Alert routeAlert(FleetRoute r, String name, OpenAlert a, Long endsAt) {
         RouteVerdict v = r.verdict;
         Map<String, String> labels = new TreeMap<>();
-        if (v.scope() != null) {
-            v.scope().forEach((k, val) -> labels.put("scope", k + "=" + val));
+        if (v.scoped()) {
+            labels.put("scope", v.scopeText());
         }
         String family = config.familyOf(v.route());
         if (family != null) {
@@ -433,12 +433,7 @@ public final class FleetDecider implements FleetView {
 
     /** "anthropic/claude-fable-5", or "anthropic/claude-fable-5 in region=eu-west-1" for a scope. */
     private static String subject(RouteVerdict v) {
-        if (v.scope() == null) {
-            return v.route();
-        }
-        StringBuilder b = new StringBuilder(v.route()).append(" in");
-        v.scope().forEach((k, val) -> b.append(' ').append(k).append('=').append(val));
-        return b.toString();
+        return v.scoped() ? v.route() + " in " + v.scopeText() : v.route();
     }
 
     /**
@@ -480,7 +475,7 @@ public final class FleetDecider implements FleetView {
             List<String> scoped = new ArrayList<>();
             for (FleetRoute s : scopesOf(v.route())) {
                 if (s.verdict.state() != HealthState.HEALTHY && s.verdict.state() != HealthState.IDLE) {
-                    scoped.add(subject(s.verdict).substring(v.route().length() + 4) + " " + s.verdict.state());
+                    scoped.add(s.verdict.scopeText() + " " + s.verdict.state());
                 }
             }
             if (!scoped.isEmpty()) {
@@ -518,8 +513,7 @@ public final class FleetDecider implements FleetView {
         if (v.scoped()) {
             if (!signature.equals(r.publishedSignature)) {
                 r.publishedSignature = signature;
-                String scope = subject(v).substring(v.route().length() + 4);
-                out.scopeState(v.route(), scope, v.state());
+                out.scopeState(v.route(), v.scopeText(), v.state());
             }
             // A scope's state is part of its route's record.
             FleetRoute parent = routes.get(v.route());

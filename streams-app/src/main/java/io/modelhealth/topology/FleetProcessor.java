@@ -78,6 +78,8 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
                 decider.restore(r);
                 if (r.verdict() != null && !r.verdict().scoped()) {
                     metrics.state(r.route(), r.verdict().state());
+                } else if (r.verdict() != null) {
+                    metrics.scopeState(r.verdict().route(), r.verdict().scopeText(), r.verdict().state());
                 }
             }
         }

@@ -69,6 +69,59 @@ class RouteStateSerdeTest {
     }
 
     @Test
+    void scopesLeftOutCallsAndCallersSurviveTheStoreInBothForms() throws Exception {
+        io.modelhealth.config.AppConfig config = EngineHarness.config(Map.of(ROUTE, List.of("openai/gpt-5")));
+        RouteHealth engine = new RouteHealth(config, "cfg");
+        ScopedHealth scoped = new ScopedHealth(config, engine);
+        Map<String, RouteState> units = new java.util.TreeMap<>();
+        ScopedHealth.Units store = new ScopedHealth.Units() {
+            @Override
+            public RouteState get(String key) {
+                return units.get(key);
+            }
+
+            @Override
+            public void put(RouteState state) {
+                units.put(state.key(), state);
+            }
+
+            @Override
+            public void remove(String key) {
+                units.remove(key);
+            }
+        };
+        RouteState route = engine.newState(ROUTE, "anthropic", "claude-fable-5");
+        units.put(ROUTE, route);
+        RecordedOutputs out = new RecordedOutputs((key, status) -> { });
+        long t0 = 1_800_000_000_000L;
+        for (int i = 0; i < 600; i++) {
+            String region = i % 2 == 0 ? "eu-west-1" : "us-east-1";
+            boolean refused = region.equals("eu-west-1") && i > 300;
+            io.modelhealth.schemas.LlmCall call = new io.modelhealth.schemas.LlmCall("e" + i, java.time.Instant.ofEpochMilli(t0 + i * 100L),
+                    "anthropic", "claude-fable-5", region, "tenant-" + (i % 3), refused ? 451 : 200,
+                    refused ? "export_controlled" : null, 300, null, null, null);
+            scoped.onCall(route, store, call, refused ? io.modelhealth.schemas.OutcomeClass.POLICY_BLOCK
+                    : io.modelhealth.schemas.OutcomeClass.SUCCESS, t0 + i * 100L, out);
+        }
+        RouteState eu = units.get(ROUTE + "|region=eu-west-1");
+        assertThat(eu.state()).isEqualTo(HealthState.BLOCKED);
+        assertThat(route.state()).isEqualTo(HealthState.HEALTHY);
+        RouteStateSerde serde = new RouteStateSerde();
+        for (RouteState s : units.values()) {
+            assertThat(TREE.readTree(RouteStateSerde.write(s))).as(s.key()).isEqualTo(TREE.readTree(RouteStateSerde.writeByDataBinding(s)));
+            RouteState back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", s));
+            assertSameFields(s, back, s.key());
+            assertThat(back.key()).isEqualTo(s.key());
+        }
+        // The route's windows still count the refused region's calls; its rules did not.
+        assertThat(engine.recentWindows(route).stream().mapToLong(io.modelhealth.schemas.HealthWindow::calls).sum())
+                .isGreaterThan(engine.recentWindows(units.get(ROUTE + "|region=us-east-1")).stream()
+                        .mapToLong(io.modelhealth.schemas.HealthWindow::calls).sum());
+        assertThat(route.scopes).containsOnlyKeys("region=eu-west-1", "region=us-east-1");
+        assertThat(eu.callers).isNotEmpty();
+    }
+
+    @Test
     void aRingWrittenAsObjectsByEarlierVersionsIsStillRead() throws Exception {
         EngineHarness h = new EngineHarness(EngineHarness.config(Map.of()));
         for (int i = 0; i < 100; i++) {
