@@ -114,7 +114,7 @@ public record Comparison(Recording a, Recording b, Duration tolerance, List<Deci
         for (Decision d : onlyB) {
             lines.add("  only B " + Times.describe(d, origin));
         }
-        lines.add(String.format(Locale.ROOT, "incidents (%-40s %-26s %-26s)", "route", "A: detect / rerouted for", "B: detect / rerouted for"));
+        lines.add(String.format(Locale.ROOT, "  %-50s %-26s %-26s", "incident of route", "A: detect / rerouted for", "B: detect / rerouted for"));
         for (Pair p : incidents) {
             lines.add(String.format(Locale.ROOT, "  %-50s %-26s %-26s", p.route(), Times.incident(p.a(), a.inputTo()),
                     Times.incident(p.b(), b.inputTo())));

@@ -78,11 +78,28 @@ class BacktestCompareTest {
     }
 
     @Test
-    void aConfigComparedWithItselfDiffersInNothing() {
+    void aConfigComparedWithItselfDiffersInNothingAndTheReportIsRepeatable() throws Exception {
+        Path first = dir.resolve("self-1.html");
+        Path second = dir.resolve("self-2.html");
         CliRun cmp = CliRun.of("backtest", "--config", configA.toString(), "--compare", configA.toString(), "--input", calls.toString(),
-                "--tolerance", "0s");
+                "--tolerance", "0s", "--report", first.toString());
         assertThat(cmp.exit()).as(cmp.err()).isZero();
         assertThat(cmp.out()).contains("only A 0, only B 0").doesNotContain("  only A ", "  only B ");
+        CliRun again = CliRun.of("backtest", "--config", configA.toString(), "--compare", configA.toString(), "--input", calls.toString(),
+                "--tolerance", "0s", "--report", second.toString());
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(Files.readAllBytes(second)).isEqualTo(Files.readAllBytes(first));
+    }
+
+    @Test
+    void aBadLabelsFileFailsNamingTheEntryBeforeAnyRun() throws Exception {
+        Path labels = dir.resolve("bad-labels.yaml");
+        Files.writeString(labels, "incidents:\n  - {route: openai/gpt-5}\n");
+        CliRun r = CliRun.of("backtest", "--config", configA.toString(), "--input", calls.toString(), "--report", dir.resolve("x.html").toString(),
+                "--labels", labels.toString());
+        assertThat(r.exit()).isEqualTo(Main.CONFIG_ERROR);
+        assertThat(r.err()).contains("incidents[0].from", "required");
+        assertThat(dir.resolve("x.html")).doesNotExist();
     }
 
     @Test
