@@ -138,6 +138,9 @@ public final class ReportPage {
                 h.append("</tr>\n");
             }
         }
+        if (comparison.onlyA().isEmpty() && comparison.onlyB().isEmpty()) {
+            h.append("<tr><td colspan=\"6\" class=\"none\">both configs made the same decisions</td></tr>\n");
+        }
         h.append("</table>\n<h3>Incidents side by side</h3>\n<table id=\"incident-pairs\">\n<tr><th>route</th>"
                 + "<th>A detected</th><th>A time to detect</th><th>A rerouted for</th><th>A restored</th>"
                 + "<th>B detected</th><th>B time to detect</th><th>B rerouted for</th><th>B restored</th></tr>\n");
@@ -152,11 +155,11 @@ public final class ReportPage {
             h.append("<h3>Against the labels</h3>\n<table id=\"label-scores\">\n<tr><th>config</th><th>false reroutes</th><th>missed incidents</th></tr>\n");
             for (Recording r : runs()) {
                 Labels.Score s = labels.score(r, tolerance());
-                h.append("<tr><td>").append(r.name()).append("</td><td>");
+                h.append("<tr><td>").append(r.name()).append("</td><td>").append(s.falseReroutes().isEmpty() ? "none" : "");
                 for (Recording.TimedCommand c : s.falseReroutes()) {
                     h.append(esc(Times.offset(c.at(), from) + " " + c.command().route() + " → " + c.command().target())).append("<br>");
                 }
-                h.append("</td><td>");
+                h.append("</td><td>").append(s.missed().isEmpty() ? "none" : "");
                 for (Labels.Labelled l : s.missed()) {
                     h.append(esc(l.route() + " " + Times.offset(l.from(), from) + (l.label() == null ? "" : " (" + l.label() + ")"))).append("<br>");
                 }
