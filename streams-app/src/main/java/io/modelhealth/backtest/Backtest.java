@@ -6,6 +6,7 @@ import io.modelhealth.config.AppConfig;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.Json;
+import io.modelhealth.schemas.OutcomeClass;
 import io.modelhealth.schemas.RerouteCommand;
 import io.modelhealth.schemas.RouteStatus;
 import io.modelhealth.telemetry.CallParser;
@@ -20,13 +21,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code backtest}: the very same topology over a file of {@code llm.call.v1} JSON lines, no
- * broker. Every output record is written as one JSON line
+ * {@code backtest}: the very same topology over a file of {@code llm.call.v1} JSON lines (or a
+ * {@code kcat} dump of {@code llm.calls}, gzip or not: {@link BacktestInput}), no broker. Every output record is written as one JSON line
  * {@code {"topic", "key", "timestamp", "value"}}; the summary counts incidents and reroutes and
  * measures detection (first failing call of an incident → the decision, in event time).
  * Same input ⇒ same output, byte for byte: output timestamps are event times, ids derive from them.
@@ -72,9 +74,53 @@ public final class Backtest {
         this.classifier = new OutcomeClassifier(config.classes());
     }
 
-    /** Runs the input through the topology, writing every output record to {@code out}. */
+    /**
+     * Sees what a run reads and writes, as it happens: for a report, a comparison or a progress
+     * line. {@code output} gets every output record in the order of the JSON lines.
+     */
+    public interface Listener {
+        default void input(long eventTimeMs) {
+        }
+
+        default void output(Replay.Output o) {
+        }
+
+        /** Both listeners, this one first. */
+        default Listener and(Listener other) {
+            Listener self = this;
+            return new Listener() {
+                @Override
+                public void input(long eventTimeMs) {
+                    self.input(eventTimeMs);
+                    other.input(eventTimeMs);
+                }
+
+                @Override
+                public void output(Replay.Output o) {
+                    self.output(o);
+                    other.output(o);
+                }
+            };
+        }
+    }
+
+    /** Runs the input as {@link #run(BacktestInput, Writer, Listener)} and keeps what it decided, named {@code name}. */
+    public Recording record(String name, BacktestInput in, Writer out, Listener listener) throws IOException {
+        Recording recording = new Recording(name, configVersion);
+        recording.finish(run(in, out, recording.recorder().and(listener)));
+        return recording;
+    }
+
+    /** Runs the input lines through the topology, writing every output record to {@code out}. */
     public Summary run(BufferedReader in, Writer out) throws IOException {
-        long lines = 0;
+        return run(BacktestInput.of(in), out, new Listener() { });
+    }
+
+    /**
+     * Runs the input through the topology, writing every output record to {@code out} (null: write
+     * none) and showing each input and output to {@code listener}.
+     */
+    public Summary run(BacktestInput in, Writer out, Listener listener) throws IOException {
         long dead = 0;
         long outputs = 0;
         int incidents = 0;
@@ -82,31 +128,30 @@ public final class Backtest {
         long restores = 0;
         long alertsFiring = 0;
         List<Detection> detections = new ArrayList<>();
-        Map<String, Long> firstError = new TreeMap<>();
-        Instant start = null;
+        // Per route and class, the first failing call since the route was last HEALTHY: a detection is
+        // timed from the first call of the class its rule counts (background noise of another class
+        // does not make a withdrawal look slow to detect).
+        Map<String, Map<OutcomeClass, Long>> firstError = new TreeMap<>();
         Replay replay = null;
         long lastTs = 0;
         try {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                lines++;
-                Probe p = probe(line, lastTs);
+            BacktestInput.Record record;
+            while ((record = in.next()) != null) {
+                Probe p = probe(record.value(), lastTs);
                 if (replay == null) {
-                    start = Instant.ofEpochMilli(p.timestamp());
-                    replay = new Replay(config, configVersion, start, HealthMetrics.noop());
+                    replay = new Replay(config, configVersion, Instant.ofEpochMilli(p.timestamp()), HealthMetrics.noop());
                 }
                 lastTs = Math.max(lastTs, p.timestamp());
-                if (p.route() != null && p.failing()) {
-                    firstError.putIfAbsent(p.route(), p.timestamp());
+                listener.input(p.timestamp());
+                if (p.route() != null && p.failing() != null) {
+                    firstError.computeIfAbsent(p.route(), r -> new EnumMap<>(OutcomeClass.class)).putIfAbsent(p.failing(), p.timestamp());
                 }
-                List<Replay.Output> produced = replay.call(p.route() == null ? null : p.route().getBytes(StandardCharsets.UTF_8),
-                        line.getBytes(StandardCharsets.UTF_8), p.timestamp());
+                byte[] key = p.route() == null ? record.key() : p.route().getBytes(StandardCharsets.UTF_8);
+                List<Replay.Output> produced = replay.call(key, record.value(), p.timestamp());
                 for (Replay.Output o : produced) {
                     outputs++;
                     write(o, out);
+                    listener.output(o);
                     if (o.topic().equals(config.topics().deadLetters())) {
                         dead++;
                     } else if (o.value() instanceof RouteStatus s) {
@@ -114,7 +159,7 @@ public final class Backtest {
                             boolean fresh = s.previousState() == null || !s.previousState().isUnhealthy();
                             if (fresh) {
                                 incidents++;
-                                Long first = firstError.get(s.route());
+                                Long first = firstErrorFor(firstError.get(s.route()), s.evidence());
                                 if (first != null) {
                                     detections.add(new Detection(s.route(), s.state(), s.since(),
                                             (s.since().toEpochMilli() - first) / 1000.0,
@@ -141,6 +186,7 @@ public final class Backtest {
                 for (Replay.Output o : replay.advance(drain)) {
                     outputs++;
                     write(o, out);
+                    listener.output(o);
                 }
             }
         } finally {
@@ -148,11 +194,16 @@ public final class Backtest {
                 replay.close();
             }
         }
-        out.flush();
-        return new Summary(lines, dead, outputs, incidents, reroutes, restores, alertsFiring, detections);
+        if (out != null) {
+            out.flush();
+        }
+        return new Summary(in.lines(), dead, outputs, incidents, reroutes, restores, alertsFiring, detections);
     }
 
     private static void write(Replay.Output o, Writer out) throws IOException {
+        if (out == null) {
+            return;
+        }
         ObjectNode node = JSON.createObjectNode();
         node.put("topic", o.topic());
         if (o.key() instanceof byte[] bytes) {
@@ -166,17 +217,33 @@ public final class Backtest {
         out.write('\n');
     }
 
-    /** What the replay needs from a line before the topology sees it: time, route, failing or not. */
-    private record Probe(long timestamp, String route, boolean failing) {
+    /** The first error of the class the rule counts ({@code policy_block.window} → policy_block), else of any class. */
+    private static Long firstErrorFor(Map<OutcomeClass, Long> firsts, io.modelhealth.schemas.Evidence evidence) {
+        if (firsts == null || firsts.isEmpty()) {
+            return null;
+        }
+        if (evidence != null && evidence.rule() != null) {
+            String prefix = evidence.rule().split("\\.", 2)[0];
+            for (var e : firsts.entrySet()) {
+                if (e.getKey().wireName().equals(prefix)) {
+                    return e.getValue();
+                }
+            }
+        }
+        return firsts.values().stream().min(Long::compare).orElse(null);
     }
 
-    private Probe probe(String line, long fallbackTs) {
-        ParseResult r = parser.parse(line.getBytes(StandardCharsets.UTF_8));
+    /** What the replay needs from a line before the topology sees it: time, route, and its class if it counts against the model. */
+    private record Probe(long timestamp, String route, OutcomeClass failing) {
+    }
+
+    private Probe probe(byte[] value, long fallbackTs) {
+        ParseResult r = parser.parse(value);
         if (!r.isValid()) {
             // The topology will dead-letter it; keep it in time order with its neighbours.
-            return new Probe(fallbackTs, null, false);
+            return new Probe(fallbackTs, null, null);
         }
-        return new Probe(r.call().timestamp().toEpochMilli(), routeIds.of(r.call()),
-                classifier.classify(r.call()).countsAgainstModel());
+        OutcomeClass c = classifier.classify(r.call());
+        return new Probe(r.call().timestamp().toEpochMilli(), routeIds.of(r.call()), c.countsAgainstModel() ? c : null);
     }
 }

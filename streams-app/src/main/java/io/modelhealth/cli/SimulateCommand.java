@@ -1,6 +1,12 @@
 package io.modelhealth.cli;
 
 import io.modelhealth.config.AppConfig;
+import io.modelhealth.scenario.CallSchedule;
+import io.modelhealth.scenario.ScenarioLabels;
+import io.modelhealth.telemetry.OutcomeClassifier;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
 import io.modelhealth.scenario.Scenario;
 import io.modelhealth.scenario.Scenarios;
 import io.modelhealth.scenario.Simulator;
@@ -8,13 +14,15 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code simulate}: scenario load into any cluster. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Produce scenario load (llm.call.v1, keyed by route) into a cluster in real time. "
+        description = "Produce scenario load (llm.call.v1, keyed by route) into a cluster in real time, or write it to a file "
+                + "(--output, with the injected incidents as --labels) for backtest. "
                 + "Scenarios: steady, outage, policy-withdrawal, rate-limit, latency, flapping, client-storm, "
                 + "content-filter, demo.")
 final class SimulateCommand implements Callable<Integer> {
@@ -22,8 +30,21 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers (or --output).")
     String bootstrapServers;
+
+    @Option(names = "--output", paramLabel = "calls.jsonl",
+            description = "Instead of producing in real time, write the whole scenario at once as llm.call.v1 JSON lines "
+                    + "(the input of backtest), with event times from --start; no broker needed.")
+    Path output;
+
+    @Option(names = "--labels", paramLabel = "labels.json",
+            description = "With --output: also write the incidents the scenario injects, the labels file of backtest --labels.")
+    Path labels;
+
+    @Option(names = "--start", defaultValue = "2026-11-27T03:00:00Z", paramLabel = "RFC3339",
+            description = "With --output: the event time of the scenario's start (default: ${DEFAULT-VALUE}).")
+    Instant start;
 
     @Option(names = "--scenario", required = true, paramLabel = "NAME", description = "Scenario name (see above).")
     String scenario;
@@ -37,11 +58,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--garbage", defaultValue = "0", paramLabel = "N", description = "Also send N malformed records, to see the dead-letter path.")
     int garbage;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the time), for repeatable load.")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the time; 1 with --output), for repeatable load.")
     Long seed;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        if (output != null) {
+            return writeFiles();
+        }
+        if (bootstrapServers == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "simulate needs --bootstrap-servers or --output");
+        }
+        if (labels != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--labels goes with --output");
+        }
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put("kafka.bootstrap.servers", bootstrapServers);
         AppConfig cfg = config.load(flags);
@@ -61,5 +91,20 @@ final class SimulateCommand implements Callable<Integer> {
             Simulator.Result result = simulator.run(settings);
             return result.failed() == 0 ? 0 : 1;
         }
+    }
+
+    /** The scenario as a file, at once: same scenario, rate, duration and seed ⇒ the same bytes. */
+    private int writeFiles() throws IOException {
+        AppConfig cfg = config.load(Map.of());
+        Scenario s = Scenarios.byName(scenario);
+        Duration duration = durationSeconds == null ? s.defaultDuration() : Duration.ofSeconds(durationSeconds);
+        CallSchedule schedule = CallSchedule.of(s, rate, start, duration, seed == null ? 1 : seed);
+        long lines = schedule.writeJsonl(output);
+        System.out.println("simulate " + s.name() + ": " + lines + " calls, " + start + " + " + duration.toSeconds() + " s → " + output);
+        if (labels != null) {
+            ScenarioLabels.write(s, start, duration, new OutcomeClassifier(cfg.classes()), labels);
+            System.out.println("labels → " + labels);
+        }
+        return 0;
     }
 }

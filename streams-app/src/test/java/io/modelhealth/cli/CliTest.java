@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelhealth.scenario.CallSchedule;
 import io.modelhealth.scenario.Scenarios;
 import io.modelhealth.schemas.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,45 +22,29 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    /** Runs the CLI, capturing stdout and stderr. */
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"run", "demo", "simulate", "topics", "backtest"})
     void everyCommandHasHelpNamingItsOptions(String command) {
-        Run r = run(command, "--help");
+        CliRun r = run(command, "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("Usage: model-health " + command);
         List<String> expected = switch (command) {
             case "run" -> List.of("--config", "--bootstrap-servers", "--http-port", "--alertmanager-url");
             case "demo" -> List.of("--duration", "--http-port");
-            case "simulate" -> List.of("--bootstrap-servers", "--scenario", "--rate", "--duration");
+            case "simulate" -> List.of("--bootstrap-servers", "--scenario", "--rate", "--duration", "--output", "--labels", "--start");
             case "topics" -> List.of("--bootstrap-servers");
-            default -> List.of("--input", "--config", "--output");
+            default -> List.of("--input", "--config", "--output", "--report", "--compare", "--labels", "--tolerance", "--progress");
         };
         assertThat(r.out()).contains(expected);
     }
 
     @Test
     void topLevelHelpListsTheCommands() {
-        Run r = run("--help");
+        CliRun r = run("--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("run", "demo", "simulate", "topics", "backtest");
     }
@@ -82,8 +63,8 @@ class CliTest {
                 .append(":\n    fallbacks: [").append(String.join(", ", chain)).append("]\n"));
         Files.writeString(config, yaml);
 
-        Run first = run("backtest", "--config", config.toString(), "--input", input.toString(), "--output", out1.toString());
-        Run second = run("backtest", "--config", config.toString(), "--input", input.toString(), "--output", out2.toString());
+        CliRun first = run("backtest", "--config", config.toString(), "--input", input.toString(), "--output", out1.toString());
+        CliRun second = run("backtest", "--config", config.toString(), "--input", input.toString(), "--output", out2.toString());
 
         assertThat(first.exit()).isZero();
         assertThat(second.exit()).isZero();
@@ -107,7 +88,7 @@ class CliTest {
     void aBadConfigFailsAtStartUpNamingTheKey() throws Exception {
         Path config = tmp.resolve("bad.yaml");
         Files.writeString(config, "detection:\n  policy-block:\n    enter-ratio: 1.5\n");
-        Run r = run("backtest", "--config", config.toString(), "--input", config.toString(), "--output",
+        CliRun r = run("backtest", "--config", config.toString(), "--input", config.toString(), "--output",
                 tmp.resolve("o.jsonl").toString());
         assertThat(r.exit()).isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("config error", "detection.policy-block.enter-ratio");
@@ -117,14 +98,14 @@ class CliTest {
     void anUnknownKeyFailsNamingItAndTheAllowedOnes() throws Exception {
         Path config = tmp.resolve("typo.yaml");
         Files.writeString(config, "http:\n  prot: 8080\n");
-        Run r = run("run", "--config", config.toString());
+        CliRun r = run("run", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("http.prot", "port");
     }
 
     @Test
     void anUnknownScenarioIsAUsageErrorListingTheScenarios() {
-        Run r = run("simulate", "--bootstrap-servers", "127.0.0.1:1", "--scenario", "nope");
+        CliRun r = run("simulate", "--bootstrap-servers", "127.0.0.1:1", "--scenario", "nope");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("nope", "policy-withdrawal");
     }
