@@ -28,7 +28,8 @@ public record Decision(Instant at, String route, String kind, String detail, Str
 
     public static Decision of(long timestamp, RerouteCommand c) {
         String detail = String.format(Locale.ROOT, "%s %.0f%%", c.target(), c.weight() * 100);
-        return new Decision(Instant.ofEpochMilli(timestamp), c.route(), c.action().name(), detail, c.reason());
+        // A scoped command is the scope's decision: route|region=eu-west-1.
+        return new Decision(Instant.ofEpochMilli(timestamp), c.key(), c.action().name(), detail, c.reason());
     }
 
     /** Whether a state record is a transition, hence a decision. */

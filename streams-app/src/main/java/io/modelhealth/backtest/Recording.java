@@ -34,6 +34,7 @@ public final class Recording {
     private final String configVersion;
     private final Map<String, TreeMap<Instant, HealthWindow>> windows = new TreeMap<>();
     private final List<Decision> decisions = new ArrayList<>();
+    private final java.util.Map<String, io.modelhealth.schemas.HealthState> lastState = new java.util.HashMap<>();
     private final List<TimedCommand> commands = new ArrayList<>();
     private final List<TimedAlert> alerts = new ArrayList<>();
     private final TreeSet<String> routes = new TreeSet<>();
@@ -74,7 +75,8 @@ public final class Recording {
             windows.computeIfAbsent(w.route(), r -> new TreeMap<>()).put(w.windowStart(), w);
         } else if (o.value() instanceof RouteStatus s) {
             routes.add(s.route());
-            if (Decision.isTransition(s)) {
+            // A route's record is re-sent when its scopes or reroute change: a decision is a change of its state.
+            if (Decision.isTransition(s) && s.state() != lastState.put(s.route(), s.state())) {
                 decisions.add(Decision.of(o.timestamp(), s));
             }
         } else if (o.value() instanceof RerouteCommand c) {

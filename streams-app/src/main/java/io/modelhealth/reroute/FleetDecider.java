@@ -202,10 +202,11 @@ public final class FleetDecider implements FleetView {
         String before = r.target + "|" + r.weight;
         reconcileReroute(r, now, out);
         if (!r.verdict.scoped() && !before.equals(r.target + "|" + r.weight)) {
-            // The route's reroute changed: whether it covers its scopes did too.
+            // The route's reroute changed: whether it covers its scopes did too. Looked at after reroute.settle, as
+            // any new choice: a scope healing with its route must not get a command of its own for an instant.
             for (FleetRoute s : scopesOf(r.route)) {
                 if (s.target != null || s.verdict.desiredWeight() > 0) {
-                    schedule(s, now);
+                    schedule(s, now + settleMs);
                 }
             }
         }

@@ -159,16 +159,20 @@ class BacktestCompareTest {
     /** Decisions of a JSON-lines output, as {@code at route kind detail}: state transitions and commands. */
     private static List<String> decisions(Path output) throws Exception {
         List<String> out = new ArrayList<>();
+        java.util.Map<String, String> lastState = new java.util.HashMap<>();
         for (JsonNode n : BacktestReportTest.outputLines(output)) {
             JsonNode v = n.get("value");
             String at = n.get("timestamp").asText();
             switch (n.get("topic").asText()) {
                 case "model.health.state" -> {
-                    if (!v.get("state").equals(v.get("previous_state"))) {
+                    // A route's record is re-sent when its scopes change: a decision is a change of its state.
+                    if (!v.get("state").equals(v.get("previous_state"))
+                            && !v.get("state").asText().equals(lastState.put(v.get("route").asText(), v.get("state").asText()))) {
                         out.add(at + " " + v.get("route").asText() + " STATE " + v.get("state").asText());
                     }
                 }
-                case "model.reroute.commands" -> out.add(String.format(Locale.ROOT, "%s %s %s %s %.0f%%", at, v.get("route").asText(),
+                case "model.reroute.commands", "model.reroute.commands.scoped" -> out.add(String.format(Locale.ROOT,
+                        "%s %s %s %s %.0f%%", at, n.get("key").asText(),
                         v.get("action").asText(), v.hasNonNull("target") ? v.get("target").asText() : "null", v.get("weight").asDouble() * 100));
                 default -> {
                 }

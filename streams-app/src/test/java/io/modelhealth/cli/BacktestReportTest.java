@@ -74,14 +74,17 @@ class BacktestReportTest {
         List<String> expectedDecisions = new ArrayList<>();
         List<String> expectedCommands = new ArrayList<>();
         List<String> expectedAlerts = new ArrayList<>();
+        java.util.Map<String, String> lastState = new java.util.HashMap<>();
         for (JsonNode n : outputLines(output)) {
             String topic = n.get("topic").asText();
             JsonNode v = n.get("value");
             String at = n.get("timestamp").asText();
-            if (topic.equals("model.health.state") && !v.get("state").equals(v.get("previous_state"))) {
+            if (topic.equals("model.health.state") && !v.get("state").equals(v.get("previous_state"))
+                    && !v.get("state").asText().equals(lastState.put(v.get("route").asText(), v.get("state").asText()))) {
                 expectedDecisions.add(at + " " + v.get("route").asText() + " STATE " + v.get("state").asText());
-            } else if (topic.equals("model.reroute.commands")) {
-                expectedDecisions.add(at + " " + v.get("route").asText() + " " + v.get("action").asText() + " "
+            } else if (topic.equals("model.reroute.commands") || topic.equals("model.reroute.commands.scoped")) {
+                // A scoped command's key names its scope: route|region=…
+                expectedDecisions.add(at + " " + n.get("key").asText() + " " + v.get("action").asText() + " "
                         + (v.hasNonNull("target") ? v.get("target").asText() : "null"));
                 expectedCommands.add(at + " " + v);
             } else if (topic.equals("model.health.alerts")) {
