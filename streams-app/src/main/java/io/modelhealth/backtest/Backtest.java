@@ -25,7 +25,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code backtest}: the very same topology over a file of {@code llm.call.v1} JSON lines, no
+ * {@code backtest}: the very same topology over a file of {@code llm.call.v1} JSON lines, or of
+ * OTLP/JSON trace requests as the Collector's {@code file} exporter writes them ({@link OtlpLines}), no
  * broker. Every output record is written as one JSON line
  * {@code {"topic", "key", "timestamp", "value"}}; the summary counts incidents and reroutes and
  * measures detection (first failing call of an incident → the decision, in event time).
@@ -85,6 +86,7 @@ public final class Backtest {
         Map<String, Long> firstError = new TreeMap<>();
         Instant start = null;
         Replay replay = null;
+        OtlpLines otlp = null;
         long lastTs = 0;
         try {
             String line;
@@ -93,17 +95,23 @@ public final class Backtest {
                     continue;
                 }
                 lines++;
-                Probe p = probe(line, lastTs);
+                if (replay == null && OtlpLines.isRequest(line)) {
+                    otlp = new OtlpLines(config);
+                }
+                boolean spans = otlp != null && OtlpLines.isRequest(line);
+                Probe p = spans ? probe(otlp.read(line, lastTs), firstError) : probe(line, lastTs);
                 if (replay == null) {
                     start = Instant.ofEpochMilli(p.timestamp());
-                    replay = new Replay(config, configVersion, start, HealthMetrics.noop());
+                    replay = new Replay(otlp == null ? config : otlp.config(), configVersion, start, HealthMetrics.noop());
                 }
                 lastTs = Math.max(lastTs, p.timestamp());
                 if (p.route() != null && p.failing()) {
                     firstError.putIfAbsent(p.route(), p.timestamp());
                 }
-                List<Replay.Output> produced = replay.call(p.route() == null ? null : p.route().getBytes(StandardCharsets.UTF_8),
-                        line.getBytes(StandardCharsets.UTF_8), p.timestamp());
+                List<Replay.Output> produced = spans
+                        ? replay.otlp(null, line.getBytes(StandardCharsets.UTF_8), p.timestamp())
+                        : replay.call(p.route() == null ? null : p.route().getBytes(StandardCharsets.UTF_8),
+                                line.getBytes(StandardCharsets.UTF_8), p.timestamp());
                 for (Replay.Output o : produced) {
                     outputs++;
                     write(o, out);
@@ -168,6 +176,16 @@ public final class Backtest {
 
     /** What the replay needs from a line before the topology sees it: time, route, failing or not. */
     private record Probe(long timestamp, String route, boolean failing) {
+    }
+
+    /** An OTLP/JSON request line: its time; each failing call's route starts its incident clock here. */
+    private Probe probe(OtlpLines.Batch batch, Map<String, Long> firstError) {
+        for (io.modelhealth.schemas.LlmCall c : batch.calls()) {
+            if (classifier.classify(c).countsAgainstModel()) {
+                firstError.merge(routeIds.of(c), c.timestamp().toEpochMilli(), Math::min);
+            }
+        }
+        return new Probe(batch.timestamp(), null, false);
     }
 
     private Probe probe(String line, long fallbackTs) {

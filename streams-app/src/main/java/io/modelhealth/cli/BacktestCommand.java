@@ -17,13 +17,14 @@ import picocli.CommandLine.Option;
 /** {@code backtest}: the topology over a JSONL file, no broker. */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
         description = "Run the same topology over a file of llm.call.v1 JSON lines, without a broker, and write every "
-                + "output record (topic, key, timestamp, value) as JSON lines. Try thresholds on past traffic.")
+                + "output record (topic, key, timestamp, value) as JSON lines. Try thresholds on past traffic. A file whose "
+                + "first line is an OTLP/JSON ExportTraceServiceRequest (the Collector's file exporter) is read as spans.")
 final class BacktestCommand implements Callable<Integer> {
 
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--input", required = true, paramLabel = "calls.jsonl", description = "llm.call.v1 records, one JSON per line, in time order.")
+    @Option(names = "--input", required = true, paramLabel = "calls.jsonl", description = "llm.call.v1 records, one JSON per line, in time order; or OTLP/JSON trace requests, one per line.")
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "out.jsonl", description = "Where to write the output records.")

@@ -17,7 +17,7 @@ public final class TestConfigs {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         chains.forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(), d.detection(),
-                d.anomaly(), d.reroute(), d.alerts(), routes).validate();
+                d.anomaly(), d.reroute(), d.alerts(), routes, d.otlp()).validate();
     }
 
     /** {@code c} with another lateness bound ({@code windows.grace}) and in-partition disorder allowance. */
@@ -26,6 +26,6 @@ public final class TestConfigs {
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(),
                 new AppConfig.Windows(w.bucket(), grace, w.punctuateInterval(), outOfOrder, w.idlePartitionAfter(),
                         w.watermarkInterval()),
-                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes()).validate();
+                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.otlp()).validate();
     }
 }
