@@ -98,12 +98,16 @@ public final class OtlpParseProcessor implements Processor<byte[], byte[], byte[
         context.forward(record.withValue(new Ingested(null, null, d, false)));
     }
 
-    /** The span as a request of its own, with its resource and scope. */
+    /** The span as a request of its own, with its resource and scope (each only if the original had one). */
     static ExportTraceServiceRequest alone(ResourceSpans rs, ScopeSpans ss, Span span) {
-        return ExportTraceServiceRequest.newBuilder()
-                .addResourceSpans(ResourceSpans.newBuilder().setResource(rs.getResource()).setSchemaUrl(rs.getSchemaUrl())
-                        .addScopeSpans(ScopeSpans.newBuilder().setScope(ss.getScope()).setSchemaUrl(ss.getSchemaUrl())
-                                .addSpans(span)))
-                .build();
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder().setSchemaUrl(ss.getSchemaUrl()).addSpans(span);
+        if (ss.hasScope()) {
+            scope.setScope(ss.getScope());
+        }
+        ResourceSpans.Builder resource = ResourceSpans.newBuilder().setSchemaUrl(rs.getSchemaUrl()).addScopeSpans(scope);
+        if (rs.hasResource()) {
+            resource.setResource(rs.getResource());
+        }
+        return ExportTraceServiceRequest.newBuilder().addResourceSpans(resource).build();
     }
 }
