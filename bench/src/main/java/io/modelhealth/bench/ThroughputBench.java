@@ -111,7 +111,9 @@ public final class ThroughputBench {
     /**
      * The same number of calls as OTLP spans: {@code otlp_proto} requests of {@code --spans-per-request}
      * (default 50) GenAI spans, unkeyed on a 6-partition OTLP topic, drained by an app with
-     * {@code otlp.enabled} (and an empty {@code llm.calls}). Rate in spans/s, beside the llm.call.v1 rate.
+     * {@code otlp.enabled} (and an empty {@code llm.calls}). Rate in spans/s, beside the llm.call.v1 rate; the
+     * drain ends when the route tasks have also committed {@code spans-by-route}, the hop every span takes
+     * (the llm.call.v1 records, keyed by route, skip theirs).
      */
     private void otlp(String run, long n, int routes, double callRate, List<Figure> figures) throws Exception {
         int perRequest = o.getInt("spans-per-request", 50);
@@ -129,7 +131,8 @@ public final class ThroughputBench {
         long requests = cluster.endOffsets(cluster.partitions(topic)).values().stream().mapToLong(Long::longValue).sum();
         figures.add(Figure.info("throughput.otlp_record_bytes", (double) bytes / requests, "B",
                 "mean otlp_proto ExportTraceServiceRequest size (" + perRequest + " spans)"));
-        AppRun spans = runApp(run, flags, topic, requests, routes, null, figures, ".otlp", perRequest, "spans/s");
+        AppRun spans = runApp(run, flags, topic, requests, routes, null, figures, ".otlp", perRequest, "spans/s",
+                run + "-spans-by-route-repartition");
         figures.add(Figure.info("throughput.otlp_vs_llm_call", spans.rate / callRate, "×",
                 "OTLP spans/s ÷ llm.call.v1 calls/s, both measured in this run"));
     }
@@ -164,12 +167,16 @@ public final class ThroughputBench {
 
     private AppRun runApp(String appId, Map<String, String> topicFlags, String topic, long n, int routes, String dedup,
                           List<Figure> figures, String suffix) throws Exception {
-        return runApp(appId, topicFlags, topic, n, routes, dedup, figures, suffix, 1, "rec/s");
+        return runApp(appId, topicFlags, topic, n, routes, dedup, figures, suffix, 1, "rec/s", null);
     }
 
-    /** @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans) */
+    /**
+     * @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans)
+     * @param hop       a repartition topic every call crosses after the input (OTLP: spans-by-route), or null;
+     *                  the app has caught up only when the route tasks have committed it to its end as well
+     */
     private AppRun runApp(String appId, Map<String, String> topicFlags, String topic, long n, int routes, String dedup,
-                          List<Figure> figures, String suffix, int perRecord, String unit) throws Exception {
+                          List<Figure> figures, String suffix, int perRecord, String unit, String hop) throws Exception {
         List<String> args = new ArrayList<>();
         args.add("kafka.bootstrap.servers=" + cluster.bootstrap());
         args.add("kafka.application.id=" + appId);
@@ -214,7 +221,7 @@ public final class ThroughputBench {
                     firstC = c;
                     firstCpu = cpuSeconds(app.process().pid());
                 }
-                if (c >= end) {
+                if (c >= end && (hop == null || hopCaughtUp(appId, hop))) {
                     lastT = t;
                     lastC = c;
                     break;
@@ -242,6 +249,13 @@ public final class ThroughputBench {
                     "wall time from launching the app JVM until its committed offsets reach the end"));
             return new AppRun(rate);
         }
+    }
+
+    /** Whether the group has committed every partition of {@code topic} to its current end. */
+    private boolean hopCaughtUp(String appId, String topic) throws Exception {
+        List<TopicPartition> tps = cluster.partitions(topic);
+        long end = cluster.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        return end > 0 && cluster.committed(appId, tps) >= end;
     }
 
     static Map<String, String> topicFlags(String prefix) {

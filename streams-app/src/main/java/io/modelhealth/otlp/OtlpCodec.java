@@ -9,6 +9,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.modelhealth.config.AppConfig.OtlpEncoding;
 import io.modelhealth.schemas.DeadLetter;
+import io.modelhealth.telemetry.CallParser;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.util.Base64;
@@ -108,7 +109,7 @@ public final class OtlpCodec {
         try {
             tree = JSON.readTree(value);
         } catch (IOException e) {
-            throw new NotOtlpException(DeadLetter.NOT_JSON, "not valid JSON (otlp.encoding otlp_json): " + firstLine(e.getMessage()));
+            throw new NotOtlpException(DeadLetter.NOT_JSON, "not valid JSON (otlp.encoding otlp_json): " + CallParser.firstLine(e.getMessage()));
         }
         if (tree == null || !tree.isObject()) {
             throw new NotOtlpException(DeadLetter.SCHEMA_VIOLATION, "an OTLP/JSON ExportTraceServiceRequest is a JSON object");
@@ -119,7 +120,7 @@ public final class OtlpCodec {
             PARSER.merge(JSON.writeValueAsString(tree), builder);
         } catch (InvalidProtocolBufferException | JsonProcessingException e) {
             throw new NotOtlpException(DeadLetter.SCHEMA_VIOLATION,
-                    "not an OTLP/JSON ExportTraceServiceRequest: " + firstLine(e.getMessage()));
+                    "not an OTLP/JSON ExportTraceServiceRequest: " + CallParser.firstLine(e.getMessage()));
         }
         return builder.build();
     }
@@ -168,24 +169,12 @@ public final class OtlpCodec {
         try {
             return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
         } catch (IllegalArgumentException e) {
-            throw new NotOtlpException(DeadLetter.SCHEMA_VIOLATION, field + " '" + abbreviate(hex)
+            throw new NotOtlpException(DeadLetter.SCHEMA_VIOLATION, field + " '" + CallParser.abbreviate(hex)
                     + "' is not hex (OTLP/JSON writes trace and span ids as hex strings)");
         }
     }
 
     private static String base64ToHex(String field, String base64) {
         return HexFormat.of().formatHex(Base64.getDecoder().decode(base64));
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return abbreviate(nl < 0 ? message : message.substring(0, nl));
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 }

@@ -373,7 +373,8 @@ public final class CallParser {
         }
     }
 
-    private static String firstLine(String message) {
+    /** The first line of an exception message, abbreviated: for a dead letter's detail. */
+    public static String firstLine(String message) {
         if (message == null) {
             return "unreadable";
         }
@@ -381,7 +382,8 @@ public final class CallParser {
         return abbreviate(nl < 0 ? message : message.substring(0, nl));
     }
 
-    private static String abbreviate(String s) {
+    /** At most 200 characters of {@code s}: input quoted in a dead letter's detail. */
+    public static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 }

@@ -115,10 +115,7 @@ public final class HealthTopology {
         // Calls keyed by route onto their route's partition (the recommended way) skip the hop; the
         // others, and every watermark (multicast to all partitions), take calls-by-route.
         KStream<String, RouteEvent> rekeyed = progress.get("ingest-rekey")
-                .repartition(Repartitioned.<String, RouteEvent>as("calls-by-route")
-                        .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
-                        .withStreamPartitioner(new WatermarkPartitioner())
-                        .withNumberOfPartitions(inputPartitions));
+                .repartition(byRoute("calls-by-route", inputPartitions));
         KStream<String, RouteEvent> calls = progress.get("ingest-direct").merge(rekeyed, Named.as("calls-merge"));
         // Every input partition of every input topic is an upstream of the route tasks: llm.calls' first, then
         // the OTLP topic's, each with its own watermark.
@@ -140,10 +137,7 @@ public final class HealthTopology {
             int slotBase = upstreams;
             KStream<String, RouteEvent> spanCalls = spans.get("otlp-valid")
                     .process(() -> new IngestProgress(config, inputPartitions, slotBase), Named.as("otlp-ingest-progress"))
-                    .repartition(Repartitioned.<String, RouteEvent>as("spans-by-route")
-                            .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
-                            .withStreamPartitioner(new WatermarkPartitioner())
-                            .withNumberOfPartitions(inputPartitions));
+                    .repartition(byRoute("spans-by-route", inputPartitions));
             calls = calls.merge(spanCalls, Named.as("spans-merge"));
             upstreams += otlpPartitions;
         }
@@ -244,6 +238,14 @@ public final class HealthTopology {
                 .merge(providerAlerts, Named.as("alerts-merge"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
         return builder.build();
+    }
+
+    /** A repartition topic of calls and watermarks by route: calls to their route's partition, watermarks to all. */
+    private static Repartitioned<String, RouteEvent> byRoute(String name, int partitions) {
+        return Repartitioned.<String, RouteEvent>as(name)
+                .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
+                .withStreamPartitioner(new WatermarkPartitioner())
+                .withNumberOfPartitions(partitions);
     }
 
     /** Keeps the global fleet-state store equal to the compacted state topic. */
