@@ -104,6 +104,15 @@ class OtlpTopologyTest {
         assertThat(spans.httpSpans).isPositive();
     }
 
+    /** The other way round: OTLP enabled but silent must not hold llm.calls back (its partitions go idle). */
+    @Test
+    void llmCallsWithTheOtlpSourceEnabledButSilentDecideAsWithoutIt() {
+        AppConfig.Otlp o = config.otlp();
+        AppConfig silent = config.withOtlp(new AppConfig.Otlp(true, o.topic(), OtlpEncoding.OTLP_PROTO, o.tenantAttribute(),
+                o.regionAttribute()));
+        assertSame(BacktestRun.run(silent, spans.equivalents));
+    }
+
     private static Outputs outputs(List<Replay.Output> out) {
         List<RerouteCommand> commands = new ArrayList<>();
         List<RouteStatus> states = new ArrayList<>();
