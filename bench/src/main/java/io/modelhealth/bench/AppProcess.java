@@ -59,9 +59,9 @@ public final class AppProcess {
         }
         AppConfig c = loaded;
         AppConfig cfg = new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
-                c.anomaly(), c.reroute(), c.alerts(), chains).validate();
+                c.anomaly(), c.reroute(), c.alerts(), chains, c.otlp(), c.scopes(), c.families()).validate();
         try (TopicAdmin admin = TopicAdmin.connect(cfg.kafka().get("bootstrap.servers"), cfg.kafka(), Duration.ofSeconds(30))) {
-            admin.ensure(AppTopics.specs(cfg.topics()));
+            admin.ensure(AppTopics.specs(cfg));
         }
         Path stateDir = Files.createTempDirectory("model-health-bench-state");
         streams.putIfAbsent("state.dir", stateDir.toString());

@@ -18,6 +18,7 @@ import java.util.Locale;
  *
  * <pre>
  *   java -jar bench/target/model-health-bench.jar throughput [--records N] [--routes R] [--compare-dedup] [--profile F.jfr]
+ *                                                          [--otlp [--spans-per-request K]]
  *   java -jar bench/target/model-health-bench.jar detection  [--trials N] [--rate CALLS_PER_S]
  *   java -jar bench/target/model-health-bench.jar memory     [--routes N] [--memory-heap 512m]
  *   java -jar bench/target/model-health-bench.jar startup    [--app-jar streams-app/target/model-health.jar]

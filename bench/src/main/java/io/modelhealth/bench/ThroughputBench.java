@@ -34,6 +34,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       ({@code Admin.listConsumerGroupOffsets}) every 100 ms until they reach the end offsets. App rate =
  *       records committed between the first commit and the last ÷ the time between them (start-up and
  *       group join excluded, as for the consumer).</li>
+ *   <li>With {@code --otlp}: the same number of calls as OTLP spans ({@link OtlpCalls}, {@code otlp_proto},
+ *       {@code --spans-per-request} per record) drained by an app with {@code otlp.enabled}: spans/s beside calls/s.</li>
  * </ol>
  */
 public final class ThroughputBench {
@@ -100,7 +102,64 @@ public final class ThroughputBench {
             figures.add(Figure.info("throughput.ratio.dedup_off", noDedup.rate / consumerRate, "×",
                     "as throughput.ratio, with telemetry.dedup-window 0 (duplicates not dropped)"));
         }
+        if (o.has("otlp")) {
+            otlp(run + "o", n, routes, app.rate, figures);
+        }
         return figures;
+    }
+
+    /**
+     * The same number of calls as OTLP spans: {@code otlp_proto} requests of {@code --spans-per-request}
+     * (default 50) GenAI spans, unkeyed on a 6-partition OTLP topic, drained by an app with
+     * {@code otlp.enabled} (and an empty {@code llm.calls}). Rate in spans/s, beside the llm.call.v1 rate; the
+     * drain ends when the route tasks have also committed {@code spans-by-route}, the hop every span takes
+     * (the llm.call.v1 records, keyed by route, skip theirs).
+     */
+    private void otlp(String run, long n, int routes, double callRate, List<Figure> figures) throws Exception {
+        int perRequest = o.getInt("spans-per-request", 50);
+        Map<String, String> flags = topicFlags(run + ".");
+        String topic = run + ".otlp_spans";
+        flags.put("otlp.enabled", "true");
+        flags.put("otlp.topic", topic);
+        flags.put("otlp.encoding", "otlp_proto");
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), flags);
+        try (TopicAdmin admin = TopicAdmin.connect(cluster.bootstrap(), Map.of(), Duration.ofSeconds(30))) {
+            admin.ensure(AppTopics.specs(cfg));
+        }
+        log.printf("  pre-loading %,d calls as OTLP spans, %d per request, into %s ...%n", n, perRequest, topic);
+        long bytes = preloadSpans(topic, n, routes, perRequest);
+        long requests = cluster.endOffsets(cluster.partitions(topic)).values().stream().mapToLong(Long::longValue).sum();
+        figures.add(Figure.info("throughput.otlp_record_bytes", (double) bytes / requests, "B",
+                "mean otlp_proto ExportTraceServiceRequest size (" + perRequest + " spans)"));
+        AppRun spans = runApp(run, flags, topic, requests, routes, null, figures, ".otlp", perRequest, "spans/s",
+                run + "-spans-by-route-repartition");
+        figures.add(Figure.info("throughput.otlp_vs_llm_call", spans.rate / callRate, "×",
+                "OTLP spans/s ÷ llm.call.v1 calls/s, both measured in this run"));
+    }
+
+    private long preloadSpans(String topic, long n, int routes, int perRequest) throws Exception {
+        Calls calls = new Calls("tp", routes, 42);
+        OtlpCalls otlp = new OtlpCalls(calls, 43);
+        SplittableRandom r = new SplittableRandom(7);
+        double perMs = 10.0; // as preload: event time advances at 10k calls/s
+        long start = System.currentTimeMillis() - (long) (n / perMs) - 120_000;
+        int[] route = new int[perRequest];
+        long[] end = new long[perRequest];
+        long bytes = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(bulkProducer())) {
+            for (long i = 0; i < n; i += perRequest) {
+                int k = (int) Math.min(perRequest, n - i);
+                for (int j = 0; j < k; j++) {
+                    route[j] = r.nextInt(routes);
+                    end[j] = start + (long) ((i + j) / perMs);
+                }
+                byte[] v = otlp.request(route, end, k);
+                bytes += v.length;
+                producer.send(new ProducerRecord<>(topic, null, end[k - 1], null, v));
+            }
+            producer.flush();
+        }
+        return bytes;
     }
 
     private record AppRun(double rate) {
@@ -108,6 +167,16 @@ public final class ThroughputBench {
 
     private AppRun runApp(String appId, Map<String, String> topicFlags, String topic, long n, int routes, String dedup,
                           List<Figure> figures, String suffix) throws Exception {
+        return runApp(appId, topicFlags, topic, n, routes, dedup, figures, suffix, 1, "rec/s", null);
+    }
+
+    /**
+     * @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans)
+     * @param hop       a repartition topic every call crosses after the input (OTLP: spans-by-route), or null;
+     *                  the app has caught up only when the route tasks have committed it to its end as well
+     */
+    private AppRun runApp(String appId, Map<String, String> topicFlags, String topic, long n, int routes, String dedup,
+                          List<Figure> figures, String suffix, int perRecord, String unit, String hop) throws Exception {
         List<String> args = new ArrayList<>();
         args.add("kafka.bootstrap.servers=" + cluster.bootstrap());
         args.add("kafka.application.id=" + appId);
@@ -152,7 +221,7 @@ public final class ThroughputBench {
                     firstC = c;
                     firstCpu = cpuSeconds(app.process().pid());
                 }
-                if (c >= end) {
+                if (c >= end && (hop == null || hopCaughtUp(appId, hop))) {
                     lastT = t;
                     lastC = c;
                     break;
@@ -163,15 +232,16 @@ public final class ThroughputBench {
                 Thread.sleep(100);
             }
             double cpuS = cpuSeconds(app.process().pid());
-            double drainCpuUs = (cpuS - firstCpu) * 1e6 / (lastC - firstC);
-            double rate = (lastC - firstC) / ((lastT - firstT) / 1e9);
+            double drainCpuUs = (cpuS - firstCpu) * 1e6 / ((double) (lastC - firstC) * perRecord);
+            double rate = (lastC - firstC) * (double) perRecord / ((lastT - firstT) / 1e9);
             double wall = (lastT - app.startedNanos()) / 1e9;
-            log.printf("  app caught up: %,.0f rec/s between first and last commit; %.1f s from launch (RUNNING after %.1f s); "
-                    + "%.1f CPU-s%n", rate, wall, running.seconds(), cpuS);
+            log.printf("  app caught up: %,.0f %s between first and last commit; %.1f s from launch (RUNNING after %.1f s); "
+                    + "%.1f CPU-s%n", rate, unit, wall, running.seconds(), cpuS);
             String how = "records committed between the group's first and last commit ÷ time between them "
                     + "(Admin.listConsumerGroupOffsets every 100 ms), ModelHealthApp in a child JVM, exactly_once_v2"
                     + (dedup == null ? "" : ", telemetry.dedup-window " + dedup);
-            figures.add(Figure.info("throughput.app" + suffix, rate, "rec/s", how));
+            figures.add(Figure.info("throughput.app" + suffix, rate, unit, perRecord == 1 ? how
+                    : how.replace("records committed", "records committed × " + perRecord + " spans") + ", otlp.enabled"));
             figures.add(Figure.info("throughput.app_cpu_per_record" + suffix, drainCpuUs, "µs",
                     "CPU time (user+sys, all threads, /proc) of the app JVM between its first and last commit ÷ records "
                             + "committed in between: the cost of a call, less sensitive than rates to other load on the machine"));
@@ -179,6 +249,13 @@ public final class ThroughputBench {
                     "wall time from launching the app JVM until its committed offsets reach the end"));
             return new AppRun(rate);
         }
+    }
+
+    /** Whether the group has committed every partition of {@code topic} to its current end. */
+    private boolean hopCaughtUp(String appId, String topic) throws Exception {
+        List<TopicPartition> tps = cluster.partitions(topic);
+        long end = cluster.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        return end > 0 && cluster.committed(appId, tps) >= end;
     }
 
     static Map<String, String> topicFlags(String prefix) {
@@ -191,7 +268,7 @@ public final class ThroughputBench {
         return m;
     }
 
-    private long preload(String topic, long n, int routes) throws Exception {
+    private Properties bulkProducer() {
         Properties p = new Properties();
         p.put("bootstrap.servers", cluster.bootstrap());
         p.put("key.serializer", ByteArraySerializer.class.getName());
@@ -204,6 +281,11 @@ public final class ThroughputBench {
         p.put("enable.idempotence", "false");
         p.put("acks", "1");
         p.put("max.in.flight.requests.per.connection", "1");
+        return p;
+    }
+
+    private long preload(String topic, long n, int routes) throws Exception {
+        Properties p = bulkProducer();
         Calls calls = new Calls("tp", routes, 42);
         SplittableRandom r = new SplittableRandom(7);
         double perMs = 10.0; // event time advances at 10k calls/s overall, so buckets and windows fill as in production

@@ -73,11 +73,12 @@ public final class ModelHealthApp implements AutoCloseable {
      */
     public static ModelHealthApp start(AppConfig config, Map<String, String> streamsOverrides) {
         String version = ConfigLoader.configVersion(config);
-        int partitions = checkTopics(config);
+        int[] inputs = checkTopics(config);
+        int partitions = inputs[0];
         int port = config.http().port() == 0 ? freePort() : config.http().port();
         MetricsRegistry registry = new MetricsRegistry();
         HealthMetrics metrics = new HealthMetrics(registry.registry());
-        Topology topology = HealthTopology.build(config, version, partitions, metrics);
+        Topology topology = HealthTopology.build(config, version, partitions, inputs[1], metrics);
         Properties props = StreamsSettings.from(config);
         if (!config.kafka().containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + port);
@@ -115,8 +116,10 @@ public final class ModelHealthApp implements AutoCloseable {
                 throw new StartupException("cannot create the Alertmanager sink (alerts.alertmanager-url): " + e.getMessage(), e);
             }
         }
-        log.info("starting model-health (config {}, {} input partitions, application.id {}, http :{})", version,
-                partitions, props.get(StreamsConfig.APPLICATION_ID_CONFIG), http.port());
+        log.info("starting model-health (config {}, {} input partitions{}, application.id {}, http :{})", version,
+                partitions, config.otlp().enabled() ? " + " + inputs[1] + " of OTLP spans (" + config.otlp().topic() + ", "
+                        + config.otlp().encoding().wireName() + ")" : "",
+                props.get(StreamsConfig.APPLICATION_ID_CONFIG), http.port());
         streams.start();
         if (alertmanagerSink != null) {
             alertmanagerSink.start();
@@ -132,12 +135,12 @@ public final class ModelHealthApp implements AutoCloseable {
         }
     }
 
-    /** Verifies every topic; returns the partition count of the calls topic. */
-    static int checkTopics(AppConfig config) {
+    /** Verifies every topic; returns the partition counts of the calls topic and of the OTLP topic (0 when not enabled). */
+    static int[] checkTopics(AppConfig config) {
         String bootstrap = config.kafka().get("bootstrap.servers");
         Map<String, String> clientProps = config.kafka();
         try (TopicAdmin admin = TopicAdmin.connect(bootstrap, clientProps, ADMIN_TIMEOUT)) {
-            TopicReport report = admin.check(AppTopics.specs(config.topics()));
+            TopicReport report = admin.check(AppTopics.specs(config));
             List<String> problems = report.problems().stream()
                     // More partitions than the spec is a legitimate scale-up; everything else is not.
                     .filter(p -> !p.contains("cannot shrink"))
@@ -153,12 +156,15 @@ public final class ModelHealthApp implements AutoCloseable {
         Properties p = new Properties();
         p.putAll(clientProps);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        String calls = config.topics().calls();
+        String otlp = config.otlp().enabled() ? config.otlp().topic() : null;
         try (Admin admin = Admin.create(p)) {
-            TopicDescription d = admin.describeTopics(List.of(config.topics().calls())).allTopicNames()
-                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(config.topics().calls());
-            return d.partitions().size();
+            Map<String, TopicDescription> d = admin.describeTopics(otlp == null ? List.of(calls) : List.of(calls, otlp))
+                    .allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return new int[]{d.get(calls).partitions().size(), otlp == null ? 0 : d.get(otlp).partitions().size()};
         } catch (Exception e) {
-            throw new StartupException("cannot describe topic " + config.topics().calls() + " at " + bootstrap + ": " + e.getMessage(), e);
+            throw new StartupException("cannot describe topic " + calls + (otlp == null ? "" : " and " + otlp) + " at "
+                    + bootstrap + ": " + e.getMessage(), e);
         }
     }
 

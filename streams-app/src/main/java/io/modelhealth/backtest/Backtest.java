@@ -28,7 +28,9 @@ import java.util.TreeMap;
 
 /**
  * {@code backtest}: the very same topology over a file of {@code llm.call.v1} JSON lines (or a
- * {@code kcat} dump of {@code llm.calls}, gzip or not: {@link BacktestInput}), no broker. Every output record is written as one JSON line
+ * {@code kcat} dump of {@code llm.calls}, gzip or not: {@link BacktestInput}; or OTLP/JSON trace requests
+ * as the Collector's {@code file} exporter writes them: {@link OtlpLines}), no broker. Every output record
+ * is written as one JSON line
  * {@code {"topic", "key", "timestamp", "value"}}; the summary counts incidents and reroutes and
  * measures detection (first failing call of an incident → the decision, in event time).
  * Same input ⇒ same output, byte for byte: output timestamps are event times, ids derive from them.
@@ -133,13 +135,23 @@ public final class Backtest {
         // does not make a withdrawal look slow to detect).
         Map<String, Map<OutcomeClass, Long>> firstError = new TreeMap<>();
         Replay replay = null;
+        OtlpLines otlp = null;
         long lastTs = 0;
         try {
             BacktestInput.Record record;
             while ((record = in.next()) != null) {
-                Probe p = probe(record.value(), lastTs);
+                // A Collector file-exporter line is an OTLP/JSON request: replayed into the OTLP source as it is.
+                boolean spans = record.format() == BacktestInput.Format.CALL && OtlpLines.isRequest(
+                        new String(record.value(), 0, Math.min(record.value().length, 64), StandardCharsets.UTF_8));
+                if (spans && otlp == null && replay == null) {
+                    otlp = new OtlpLines(config);
+                }
+                spans = spans && otlp != null;
+                Probe p = spans ? probe(otlp.read(new String(record.value(), StandardCharsets.UTF_8), lastTs), firstError)
+                        : probe(record.value(), lastTs);
                 if (replay == null) {
-                    replay = new Replay(config, configVersion, Instant.ofEpochMilli(p.timestamp()), HealthMetrics.noop());
+                    replay = new Replay(otlp == null ? config : otlp.config(), configVersion, Instant.ofEpochMilli(p.timestamp()),
+                            HealthMetrics.noop());
                 }
                 lastTs = Math.max(lastTs, p.timestamp());
                 listener.input(p.timestamp());
@@ -147,7 +159,8 @@ public final class Backtest {
                     firstError.computeIfAbsent(p.route(), r -> new EnumMap<>(OutcomeClass.class)).putIfAbsent(p.failing(), p.timestamp());
                 }
                 byte[] key = p.route() == null ? record.key() : p.route().getBytes(StandardCharsets.UTF_8);
-                List<Replay.Output> produced = replay.call(key, record.value(), p.timestamp());
+                List<Replay.Output> produced = spans ? replay.otlp(null, record.value(), p.timestamp())
+                        : replay.call(key, record.value(), p.timestamp());
                 for (Replay.Output o : produced) {
                     outputs++;
                     write(o, out);
@@ -233,8 +246,20 @@ public final class Backtest {
         return firsts.values().stream().min(Long::compare).orElse(null);
     }
 
-    /** What the replay needs from a line before the topology sees it: time, route, and its class if it counts against the model. */
+    /** What the replay needs from an input before the topology sees it: time, route, the failing class (null: none). */
     private record Probe(long timestamp, String route, OutcomeClass failing) {
+    }
+
+    /** An OTLP/JSON request line: its time; each failing call starts its route's incident clock for its class. */
+    private Probe probe(OtlpLines.Batch batch, Map<String, Map<OutcomeClass, Long>> firstError) {
+        for (io.modelhealth.schemas.LlmCall c : batch.calls()) {
+            OutcomeClass cls = classifier.classify(c);
+            if (cls.countsAgainstModel()) {
+                firstError.computeIfAbsent(routeIds.of(c), r -> new EnumMap<>(OutcomeClass.class))
+                        .merge(cls, c.timestamp().toEpochMilli(), Math::min);
+            }
+        }
+        return new Probe(batch.timestamp(), null, null);
     }
 
     private Probe probe(byte[] value, long fallbackTs) {

@@ -37,6 +37,8 @@ public final class Replay implements AutoCloseable {
     private final TopologyTestDriver driver;
     private final TestInputTopic<byte[], byte[]> calls;
     private final TestInputTopic<byte[], byte[]> overrides;
+    /** {@code otlp.topic}; null unless {@code otlp.enabled}. */
+    private final TestInputTopic<byte[], byte[]> spans;
     private final List<java.util.Map.Entry<String, TestOutputTopic<?, ?>>> outputs = new ArrayList<>();
     private final long stepMs;
     private final Path stateDir;
@@ -58,6 +60,8 @@ public final class Replay implements AutoCloseable {
         this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, metrics), props, start);
         this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        this.spans = config.otlp().enabled() ? driver.createInputTopic(config.otlp().topic(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer()) : null;
         for (Topic<?, ?> t : List.of(topics.windows(), topics.anomalies(), topics.state(), topics.reroutes(), topics.scopedReroutes(),
                 topics.alerts(), topics.deadLetters())) {
             outputs.add(java.util.Map.entry(t.name(), output(t)));
@@ -76,6 +80,19 @@ public final class Replay implements AutoCloseable {
     public List<Output> call(byte[] key, byte[] value, long timestamp) {
         advanceTo(timestamp);
         calls.pipeInput(new TestRecord<>(key, value, null, timestamp));
+        return drain();
+    }
+
+    /**
+     * Pipes one {@code otlp.topic} record (an {@code ExportTraceServiceRequest} in {@code otlp.encoding}) at
+     * {@code timestamp} — for a batch, the time the exporter wrote it: no earlier than its last span's end.
+     */
+    public List<Output> otlp(byte[] key, byte[] value, long timestamp) {
+        if (spans == null) {
+            throw new IllegalStateException("otlp.enabled is false: the topology has no OTLP source");
+        }
+        advanceTo(timestamp);
+        spans.pipeInput(new TestRecord<>(key, value, null, timestamp));
         return drain();
     }
 

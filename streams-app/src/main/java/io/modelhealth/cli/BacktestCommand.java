@@ -27,16 +27,18 @@ import picocli.CommandLine.Option;
  * over the same input ({@code --compare}) and an HTML report ({@code --report}).
  */
 @Command(name = "backtest", mixinStandardHelpOptions = true,
-        description = "Run the same topology over past calls without a broker: llm.call.v1 JSON lines, or a kcat dump of "
-                + "llm.calls (plain, -J envelopes, or -K'\\t' key<TAB>value), gzip or not. Write every output record "
-                + "(topic, key, timestamp, value) as JSON lines, an HTML report, and/or compare two configs.")
+        description = "Run the same topology over past calls without a broker: llm.call.v1 JSON lines, a kcat dump of "
+                + "llm.calls (plain, -J envelopes, or -K'\\t' key<TAB>value), or OTLP/JSON trace requests as the Collector's file "
+                + "exporter writes them; gzip or not. Write every output record (topic, key, timestamp, value) as JSON lines, "
+                + "an HTML report, and/or compare two configs.")
 final class BacktestCommand implements Callable<Integer> {
 
     @Mixin
     ConfigOptions config;
 
     @Option(names = "--input", required = true, paramLabel = "calls.jsonl[.gz]",
-            description = "Past calls in event-time order: llm.call.v1 lines or a kcat dump of llm.calls; gzip is detected.")
+            description = "Past calls in event-time order: llm.call.v1 lines, a kcat dump of llm.calls, or OTLP/JSON trace "
+                    + "requests one per line; gzip is detected.")
     Path input;
 
     @Option(names = "--output", paramLabel = "out.jsonl",

@@ -69,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             AppConfig loaded = config.load(flags);
             AppConfig cfg = withScenarioRoutes(loaded, scenario);
             try (TopicAdmin admin = TopicAdmin.connect(broker.bootstrapServers(), cfg.kafka(), Duration.ofSeconds(30))) {
-                admin.ensure(AppTopics.specs(cfg.topics()));
+                admin.ensure(AppTopics.specs(cfg));
             }
             ModelHealthApp app = ModelHealthApp.start(cfg, Map.of("state.dir", stateDir.toString()));
             try {
@@ -123,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         scenario.fallbacks().forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
-                c.anomaly(), c.reroute(), c.alerts(), routes).validate();
+                c.anomaly(), c.reroute(), c.alerts(), routes, c.otlp(), c.scopes(), c.families()).validate();
     }
 
     private static void summary(PrintStream out, TimelinePrinter timeline, Simulator.Result result, long elapsedMs) {

@@ -33,7 +33,7 @@ final class TopicsCommand implements Callable<Integer> {
         flags.put("kafka.bootstrap.servers", bootstrapServers);
         AppConfig cfg = config.load(flags);
         try (TopicAdmin admin = TopicAdmin.connect(bootstrapServers, cfg.kafka(), Duration.ofSeconds(30))) {
-            TopicReport report = checkOnly ? admin.check(AppTopics.specs(cfg.topics())) : admin.ensure(AppTopics.specs(cfg.topics()));
+            TopicReport report = checkOnly ? admin.check(AppTopics.specs(cfg)) : admin.ensure(AppTopics.specs(cfg));
             report.lines().forEach(System.out::println);
             return report.allMatch() ? 0 : 1;
         }

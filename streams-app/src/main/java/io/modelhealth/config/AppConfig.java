@@ -25,12 +25,14 @@ public record AppConfig(
         Reroute reroute,
         Alerts alerts,
         Map<String, Route> routes,
+        Otlp otlp,
         Scopes scopes,
         Map<String, List<String>> families) {
 
     public AppConfig {
         kafka = Map.copyOf(kafka);
         routes = routes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+        otlp = otlp == null ? Otlp.DEFAULT : otlp;
         scopes = scopes == null ? Scopes.DEFAULT : scopes;
         Map<String, List<String>> f = new LinkedHashMap<>();
         if (families != null) {
@@ -39,10 +41,18 @@ public record AppConfig(
         families = java.util.Collections.unmodifiableMap(f);
     }
 
-    /** A configuration with the default scopes and no model families. */
+    /** A configuration with OTLP input off, the default scopes and no model families. */
     public AppConfig(Map<String, String> kafka, Http http, Topics topics, Telemetry telemetry, Classes classes, Windows windows,
                      Detection detection, Anomaly anomaly, Reroute reroute, Alerts alerts, Map<String, Route> routes) {
-        this(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, Scopes.DEFAULT, Map.of());
+        this(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, null,
+                Scopes.DEFAULT, Map.of());
+    }
+
+    /** A configuration with the default scopes and no model families. */
+    public AppConfig(Map<String, String> kafka, Http http, Topics topics, Telemetry telemetry, Classes classes, Windows windows,
+                     Detection detection, Anomaly anomaly, Reroute reroute, Alerts alerts, Map<String, Route> routes, Otlp otlp) {
+        this(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp,
+                Scopes.DEFAULT, Map.of());
     }
 
     /**
@@ -272,11 +282,43 @@ public record AppConfig(
             Duration resendInterval) {
     }
 
+    /**
+     * OpenTelemetry input: {@code ExportTraceServiceRequest}s as the Collector's {@code kafka} exporter writes
+     * them. GenAI spans become calls (README "Already emitting OpenTelemetry?"). The attributes are looked up
+     * on the span first, then on its resource: the span's own value wins.
+     *
+     * @param enabled         also read {@code topic}
+     * @param topic           the exporter's topic (its default: {@code otlp_spans})
+     * @param encoding        the exporter's encoding of that topic
+     * @param tenantAttribute attribute whose value is the call's tenant
+     * @param regionAttribute attribute whose value is the call's region
+     */
+    public record Otlp(boolean enabled, String topic, OtlpEncoding encoding, String tenantAttribute,
+                       String regionAttribute) {
+        public static final Otlp DEFAULT = new Otlp(false, "otlp_spans", OtlpEncoding.OTLP_PROTO, "service.name", "cloud.region");
+    }
+
+    /** The Collector kafka exporter's trace encodings that carry OTLP: protobuf bytes or OTLP/JSON. */
+    public enum OtlpEncoding {
+        OTLP_PROTO, OTLP_JSON;
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Per-route settings. */
     public record Route(List<String> fallbacks) {
         public Route {
             fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
         }
+    }
+
+    /** This configuration with another {@code otlp} section. */
+    public AppConfig withOtlp(Otlp o) {
+        return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, o,
+                scopes, families);
     }
 
     /** The fallback chain of a route (empty when none is configured). */
@@ -321,6 +363,7 @@ public record AppConfig(
                 new Alerts("https://github.com/model-health/model-health/blob/main/docs/runbook.md", null,
                         0.5, 2, null, Duration.ofMinutes(1)),
                 Map.of(),
+                Otlp.DEFAULT,
                 Scopes.DEFAULT,
                 Map.of());
     }
@@ -328,17 +371,33 @@ public record AppConfig(
     static List<ClassRule> defaultClassRules() {
         List<ClassRule> r = new ArrayList<>();
         // Error types first: they say more than the status (a 200 stream can end in overloaded_error,
-        // a 404 is a policy block only with model_not_found).
+        // a 404 is a policy block only with model_not_found). Each rule lists the providers' own codes, then
+        // the exception class names that instrumentations put in error.type (OpenAI and Anthropic SDKs:
+        // RateLimitError, …; Java SDKs: …Exception; AWS Bedrock; Google API core). A qualified name such as
+        // openai.RateLimitError matches by its last segment (OutcomeClassifier).
         r.add(new ClassRule(OutcomeClass.POLICY_BLOCK, List.of("model_not_found", "model_not_available",
-                "access_revoked", "export_controlled", "deprecated_model", "permission_error", "forbidden"), List.of()));
+                "access_revoked", "export_controlled", "deprecated_model", "permission_error", "forbidden",
+                // 403 and 404 as exceptions. The SDK builds the URL, so the one thing a caller names that can be
+                // "not found" is the model: an SDK's NotFoundError is the model_not_found of the exception world.
+                "PermissionDeniedError", "PermissionDeniedException", "AccessDeniedException", "PermissionDenied",
+                "NotFoundError", "NotFoundException", "ResourceNotFoundException"), List.of()));
         r.add(new ClassRule(OutcomeClass.CONTENT_FILTER, List.of("content_filter", "content_policy_violation",
-                "refusal", "safety"), List.of()));
+                "refusal", "safety", "ContentFilterFinishReasonError"), List.of()));
         r.add(new ClassRule(OutcomeClass.RATE_LIMIT, List.of("rate_limit_error", "rate_limited",
-                "too_many_requests", "throttling_exception"), List.of()));
+                "too_many_requests", "throttling_exception",
+                "RateLimitError", "RateLimitException", "ThrottlingException", "TooManyRequestsException",
+                "ResourceExhausted"), List.of()));
         r.add(new ClassRule(OutcomeClass.AVAILABILITY, List.of("timeout", "connection_error", "overloaded_error",
-                "api_error", "server_error", "service_unavailable", "internal_server_error"), List.of()));
+                "api_error", "server_error", "service_unavailable", "internal_server_error",
+                "APITimeoutError", "TimeoutError", "TimeoutException", "SocketTimeoutException", "ReadTimeout",
+                "APIConnectionError", "ConnectError", "ConnectException", "InternalServerError",
+                "InternalServerException", "ServiceUnavailableError", "ServiceUnavailableException", "OverloadedError",
+                "ModelTimeoutException", "ModelNotReadyException", "ServiceUnavailable", "DeadlineExceeded"), List.of()));
         r.add(new ClassRule(OutcomeClass.CLIENT, List.of("invalid_request_error", "authentication_error",
-                "bad_request", "request_too_large", "unprocessable_entity", "not_found_error"), List.of()));
+                "bad_request", "request_too_large", "unprocessable_entity", "not_found_error",
+                "BadRequestError", "BadRequestException", "AuthenticationError", "UnauthorizedException",
+                "UnprocessableEntityError", "UnprocessableEntityException", "ValidationException",
+                "InvalidArgument"), List.of()));
         r.add(new ClassRule(OutcomeClass.POLICY_BLOCK, List.of(), List.of("403", "451")));
         r.add(new ClassRule(OutcomeClass.RATE_LIMIT, List.of(), List.of("429")));
         r.add(new ClassRule(OutcomeClass.AVAILABILITY, List.of(), List.of("0", "500-599")));
@@ -490,6 +549,20 @@ public record AppConfig(
             throw new ConfigException("alerts.provider-min-routes", "must be at least 1");
         }
         positive("alerts.resend-interval", alerts.resendInterval());
+        requireNonBlank("otlp.topic", otlp.topic());
+        if (otlp.enabled()) {
+            for (String other : List.of(topics.calls(), topics.deadLetters(), topics.overrides(), topics.state())) {
+                if (otlp.topic().equals(other)) {
+                    throw new ConfigException("otlp.topic", "'" + otlp.topic() + "' is also one of the topics.* topics; "
+                            + "the Collector's spans need a topic of their own (its default: otlp_spans)");
+                }
+            }
+        }
+        if (otlp.encoding() == null) {
+            throw new ConfigException("otlp.encoding", "is required; one of otlp_proto, otlp_json");
+        }
+        requireNonBlank("otlp.tenant-attribute", otlp.tenantAttribute());
+        requireNonBlank("otlp.region-attribute", otlp.regionAttribute());
         if (alerts.alertmanagerUrl() != null && !alerts.alertmanagerUrl().matches("https?://.+")) {
             throw new ConfigException("alerts.alertmanager-url", "must be an http(s) URL, got '" + alerts.alertmanagerUrl() + "'");
         }

@@ -146,13 +146,16 @@ public final class ConfigLoader {
     /**
      * A short, stable fingerprint of the detection behaviour: the first 12 hex characters of the
      * SHA-256 of the canonical JSON (sorted keys, human durations) of the config without its
-     * {@code kafka} and {@code http} sections. Equal configs give equal versions; a moved broker
-     * or port does not change it, a changed threshold does. Reroute evidence carries it.
+     * {@code kafka}, {@code http} and {@code otlp} sections. Equal configs give equal versions; a moved broker
+     * or port does not change it, a changed threshold does. Reroute evidence carries it. Reading calls from
+     * OTLP spans as well is input plumbing, not detection: the same calls decide the same way, and carry
+     * the same version, whichever way they came in.
      */
     public static String configVersion(AppConfig config) {
         ObjectNode tree = MAPPER.valueToTree(config);
         tree.remove("kafka");
         tree.remove("http");
+        tree.remove("otlp");
         try {
             byte[] canonical = MAPPER.writeValueAsBytes(sorted(tree));
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical);

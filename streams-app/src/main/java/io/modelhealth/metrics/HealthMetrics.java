@@ -40,6 +40,9 @@ public final class HealthMetrics {
     public static final String REROUTE_HELD = "model.health.reroute.held";
     public static final String SCOPE_STATE = "model.health.scope.state";
     public static final String SCOPES_FOLDED = "model.health.scopes.folded";
+    /** OTLP input: spans that became calls, and spans skipped because they are not LLM calls (by reason). */
+    public static final String SPANS_INGESTED = "model.health.spans.ingested";
+    public static final String SPANS_SKIPPED = "model.health.spans.skipped";
 
     private static final OutcomeClass[] CLASSES = OutcomeClass.values();
     private static final HealthState[] STATES = HealthState.values();
@@ -55,6 +58,8 @@ public final class HealthMetrics {
     private final Counter late;
     private final Counter duplicates;
     private final Counter skew;
+    private final Counter spansIngested;
+    private final Map<String, Counter> spansSkipped = new ConcurrentHashMap<>();
     private final DistributionSummary detection;
 
     /** Per-route meters, registered on the route's first call. */
@@ -116,6 +121,13 @@ public final class HealthMetrics {
                 .publishPercentiles(0.5, 0.95, 0.99).register(registry);
         for (String reason : io.modelhealth.schemas.DeadLetter.REASONS) {
             deadLetter(reason, 0);
+        }
+        this.spansIngested = Counter.builder(SPANS_INGESTED)
+                .description("OTLP spans read as LLM calls (otlp.enabled)").register(registry);
+        for (String reason : io.modelhealth.otlp.SpanMapper.SKIP_REASONS) {
+            spansSkipped.put(reason, Counter.builder(SPANS_SKIPPED)
+                    .description("OTLP spans skipped because they are not LLM calls, by reason").tag("reason", reason)
+                    .register(registry));
         }
     }
 
@@ -211,6 +223,14 @@ public final class HealthMetrics {
 
     public void duplicate() {
         duplicates.increment();
+    }
+
+    public void spanIngested() {
+        spansIngested.increment();
+    }
+
+    public void spanSkipped(String reason) {
+        spansSkipped.computeIfAbsent(reason, r -> Counter.builder(SPANS_SKIPPED).tag("reason", r).register(registry)).increment();
     }
 
     public void clockSkewCapped() {

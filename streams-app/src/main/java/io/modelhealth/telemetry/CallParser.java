@@ -147,20 +147,9 @@ public final class CallParser {
         if (missing != null) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "required field " + missing + " is missing");
         }
-        String lengthProblem = length("event_id", eventId, 128) != null ? length("event_id", eventId, 128)
-                : length("provider", provider, 64) != null ? length("provider", provider, 64)
-                : length("model", model, 256);
-        if (lengthProblem != null) {
-            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, lengthProblem);
-        }
-        if (latency < 0 || latency.isInfinite() || latency.isNaN()) {
-            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "latency_ms must be a number >= 0, got " + latency);
-        }
-        if (ttft != null && (ttft < 0 || ttft.isInfinite())) {
-            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "ttft_ms must be a number >= 0, got " + ttft);
-        }
-        if ((inputTokens != null && inputTokens < 0) || (outputTokens != null && outputTokens < 0)) {
-            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "token counts must be integers >= 0");
+        String fieldProblem = fieldProblem(eventId, provider, model, latency, ttft, inputTokens, outputTokens);
+        if (fieldProblem != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, fieldProblem);
         }
         Instant ts = fastTimestamp(timestamp);
         try {
@@ -176,6 +165,56 @@ public final class CallParser {
         }
         return ParseResult.ok(new LlmCall(eventId, ts, provider, model, region, tenant, status, errorType,
                 latency, ttft, inputTokens, outputTokens));
+    }
+
+    /**
+     * The same rules for a call built from another input (OTLP spans), plus those JSON parsing enforces
+     * on its own (status range, a provider without '/'): the call, or why it is not a valid
+     * {@code llm.call.v1}.
+     */
+    public static ParseResult check(LlmCall call) {
+        String missing = call.eventId() == null ? "event_id" : call.timestamp() == null ? "timestamp"
+                : call.provider() == null ? "provider" : call.model() == null ? "model" : null;
+        if (missing != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "required field " + missing + " is missing");
+        }
+        String problem = fieldProblem(call.eventId(), call.provider(), call.model(), call.latencyMs(), call.ttftMs(),
+                call.inputTokens(), call.outputTokens());
+        if (problem == null && call.provider().indexOf('/') >= 0) {
+            problem = "provider '" + abbreviate(call.provider()) + "' contains '/' (the route id is provider/model)";
+        }
+        if (problem == null && call.statusCode() != null && (call.statusCode() < 0 || call.statusCode() > 599)) {
+            problem = "status_code " + call.statusCode() + " is outside 0-599";
+        }
+        if (problem != null) {
+            return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, problem);
+        }
+        if (call.timestamp().isBefore(EARLIEST) || !call.timestamp().isBefore(LATEST)) {
+            return ParseResult.bad(DeadLetter.TIMESTAMP_OUT_OF_RANGE,
+                    "timestamp " + call.timestamp() + " is not a believable event time");
+        }
+        return ParseResult.ok(call);
+    }
+
+    /** The first rule of llm.call.v1.schema.json a present field breaks (lengths, ranges), or null. */
+    private static String fieldProblem(String eventId, String provider, String model, double latency, Double ttft,
+                                       Long inputTokens, Long outputTokens) {
+        String lengthProblem = length("event_id", eventId, 128) != null ? length("event_id", eventId, 128)
+                : length("provider", provider, 64) != null ? length("provider", provider, 64)
+                : length("model", model, 256);
+        if (lengthProblem != null) {
+            return lengthProblem;
+        }
+        if (latency < 0 || Double.isInfinite(latency) || Double.isNaN(latency)) {
+            return "latency_ms must be a number >= 0, got " + latency;
+        }
+        if (ttft != null && (ttft < 0 || ttft.isInfinite())) {
+            return "ttft_ms must be a number >= 0, got " + ttft;
+        }
+        if ((inputTokens != null && inputTokens < 0) || (outputTokens != null && outputTokens < 0)) {
+            return "token counts must be integers >= 0";
+        }
+        return null;
     }
 
     /**
@@ -334,7 +373,8 @@ public final class CallParser {
         }
     }
 
-    private static String firstLine(String message) {
+    /** The first line of an exception message, abbreviated: for a dead letter's detail. */
+    public static String firstLine(String message) {
         if (message == null) {
             return "unreadable";
         }
@@ -342,7 +382,8 @@ public final class CallParser {
         return abbreviate(nl < 0 ? message : message.substring(0, nl));
     }
 
-    private static String abbreviate(String s) {
+    /** At most 200 characters of {@code s}: input quoted in a dead letter's detail. */
+    public static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 }

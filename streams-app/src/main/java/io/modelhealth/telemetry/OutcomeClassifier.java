@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Status code + error type → {@link OutcomeClass}, by the configured rule table: the first rule
  * whose conditions all hold wins. A call that carries an {@code error_type} is never
- * {@code success}: if only a success rule matches it, it gets {@code classes.unknown-error}.
+ * {@code success}: if only a success rule matches it, it gets {@code classes.unknown-error}. A
+ * qualified exception class name matches by its last segment ({@link #simpleName}).
  * A call with neither status nor error type is a success. Pure and thread-safe.
  */
 public final class OutcomeClassifier {
@@ -40,6 +41,8 @@ public final class OutcomeClassifier {
 
     private final List<Rule> rules;
     private final OutcomeClass unknownError;
+    /** Every error type some rule names (lower case). */
+    private final Set<String> knownTypes;
 
     public OutcomeClassifier(AppConfig.Classes classes) {
         List<Rule> compiled = new ArrayList<>();
@@ -57,6 +60,11 @@ public final class OutcomeClassifier {
         }
         this.rules = List.copyOf(compiled);
         this.unknownError = classes.unknownError();
+        Set<String> known = new HashSet<>();
+        for (Rule r : rules) {
+            known.addAll(r.errorTypes());
+        }
+        this.knownTypes = Set.copyOf(known);
     }
 
     public OutcomeClass classify(LlmCall call) {
@@ -64,7 +72,7 @@ public final class OutcomeClassifier {
     }
 
     public OutcomeClass classify(Integer statusCode, String errorType) {
-        String type = errorType == null || errorType.isBlank() ? null : errorType.toLowerCase(Locale.ROOT);
+        String type = errorType == null || errorType.isBlank() ? null : simpleName(errorType.toLowerCase(Locale.ROOT));
         for (Rule rule : rules) {
             if (rule.matches(type, statusCode)) {
                 if (rule.outcome() == OutcomeClass.SUCCESS && type != null) {
@@ -74,5 +82,22 @@ public final class OutcomeClassifier {
             }
         }
         return type == null ? OutcomeClass.SUCCESS : unknownError;
+    }
+
+    /**
+     * Instrumentations put exception classes in {@code error.type}, some qualified
+     * ({@code openai.RateLimitError}, {@code com.openai.errors.RateLimitException}): a type no rule names
+     * is matched by its last dotted segment when a rule names that.
+     */
+    private String simpleName(String type) {
+        if (knownTypes.contains(type)) {
+            return type;
+        }
+        int dot = type.lastIndexOf('.');
+        if (dot < 0 || dot == type.length() - 1) {
+            return type;
+        }
+        String last = type.substring(dot + 1);
+        return knownTypes.contains(last) ? last : type;
     }
 }

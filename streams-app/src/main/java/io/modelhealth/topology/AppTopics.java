@@ -47,6 +47,25 @@ public record AppTopics(
                 new Topic<>(names.scopedReroutes(), Serdes.String(), ContractSerdes.REROUTE_COMMAND));
     }
 
+    /**
+     * {@code otlp.topic}: the OpenTelemetry Collector kafka exporter's {@code ExportTraceServiceRequest}s, raw
+     * bytes (protobuf or OTLP/JSON per {@code otlp.encoding}), keyed by nothing or by trace id.
+     */
+    public static Topic<byte[], byte[]> otlp(AppConfig.Otlp otlp) {
+        return new Topic<>(otlp.topic(), Serdes.ByteArray(), Serdes.ByteArray());
+    }
+
+    /** Every topic this configuration reads or writes: {@link #specs(AppConfig.Topics)}, and the OTLP topic when enabled. */
+    public static List<TopicSpec> specs(AppConfig config) {
+        List<TopicSpec> specs = new java.util.ArrayList<>(specs(config.topics()));
+        if (config.otlp().enabled()) {
+            // As the calls topic: it is input, read once, kept a week for replays.
+            specs.add(spec(config.otlp().topic(), config.topics().partitions(), config.topics().replicationFactor(),
+                    "delete", Duration.ofDays(7)));
+        }
+        return List.copyOf(specs);
+    }
+
     /** Every topic the app reads or writes, as docs/design.md and the README's Topics table specify them (retention, compaction). */
     public static List<TopicSpec> specs(AppConfig.Topics t) {
         int p = t.partitions();

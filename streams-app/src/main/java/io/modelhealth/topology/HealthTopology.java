@@ -4,6 +4,7 @@ import io.modelhealth.alerts.ProviderProcessor;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.health.RouteStateSerde;
 import io.modelhealth.metrics.HealthMetrics;
+import io.modelhealth.otlp.OtlpParseProcessor;
 import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.RouteOverride;
@@ -40,6 +41,8 @@ import org.apache.kafka.streams.state.Stores;
  *  llm.calls ─▶ parse ─┬─ bad ──────────────────────────────────────────────────────────▶ llm.calls.dlq
  *  (bytes)             └─ ingest-progress ─┬─ keyed by route, on its partition ─────────┐
  *                        (+ watermarks)    └─ other calls, watermarks ─▶ [calls-by-route]┤  (watermarks to every partition)
+ *  otlp_spans ─▶ parse-otlp ─┬─ bad request / bad span ───────────────────────────────────▶ llm.calls.dlq
+ *  (otlp.enabled)            └─ otlp-ingest-progress ─ calls, watermarks ─▶ [spans-by-route]┤
  *  model.health.overrides ─▶ parse ─▶ [overrides-by-route] ─────────────────────────────┤  (bad ─▶ llm.calls.dlq)
  *                                                                                        ▼
  *                        route-health (pending-calls, route-state, seen-events, ingest-progress): event-time order
@@ -61,20 +64,29 @@ import org.apache.kafka.streams.state.Stores;
  * {@code llm.calls}, so both paths meet on the same task. Each ingest task's watermark travels
  * {@code calls-by-route} behind the calls it covers, to every partition; route tasks process calls in
  * event-time order up to the least watermark; one fleet task takes every decision that depends on
- * other routes. See README "Ordering" and docs/design.md.
+ * other routes. See README "Ordering" and docs/design.md. With {@code otlp.enabled}, LLM-call spans
+ * become the same calls and take {@code spans-by-route}; each OTLP partition is one more upstream whose
+ * watermark the route tasks wait for (or leave out while it is idle), exactly like a calls partition.
  */
 public final class HealthTopology {
 
     private HealthTopology() {
     }
 
+    /** {@link #build(AppConfig, String, int, int, HealthMetrics)} with an OTLP topic (when enabled) as wide as the calls topic. */
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, HealthMetrics metrics) {
+        return build(config, configVersion, inputPartitions, inputPartitions, metrics);
+    }
+
     /**
      * @param config          the validated configuration
      * @param configVersion   stamped on every decision
      * @param inputPartitions partitions of the calls topic (the repartition topics get as many)
+     * @param otlpPartitions  partitions of {@code otlp.topic}; ignored unless {@code otlp.enabled}
      * @param metrics         where processors record their meters
      */
-    public static Topology build(AppConfig config, String configVersion, int inputPartitions, HealthMetrics metrics) {
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
+                                 HealthMetrics metrics) {
         AppTopics topics = AppTopics.from(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
 
@@ -96,18 +108,40 @@ public final class HealthTopology {
                 .mapValues(Ingested::dead, Named.as("calls-dead-letter"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("calls-dlq-sink"));
         Map<String, KStream<String, RouteEvent>> progress = ingest.get("calls-valid")
-                .process(() -> new IngestProgress(config, inputPartitions), Named.as("ingest-progress"))
+                .process(() -> new IngestProgress(config, inputPartitions, 0), Named.as("ingest-progress"))
                 .split(Named.as("ingest-"))
                 .branch((k, v) -> v.direct(), Branched.as("direct"))
                 .defaultBranch(Branched.as("rekey"));
         // Calls keyed by route onto their route's partition (the recommended way) skip the hop; the
         // others, and every watermark (multicast to all partitions), take calls-by-route.
         KStream<String, RouteEvent> rekeyed = progress.get("ingest-rekey")
-                .repartition(Repartitioned.<String, RouteEvent>as("calls-by-route")
-                        .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
-                        .withStreamPartitioner(new WatermarkPartitioner())
-                        .withNumberOfPartitions(inputPartitions));
+                .repartition(byRoute("calls-by-route", inputPartitions));
         KStream<String, RouteEvent> calls = progress.get("ingest-direct").merge(rekeyed, Named.as("calls-merge"));
+        // Every input partition of every input topic is an upstream of the route tasks: llm.calls' first, then
+        // the OTLP topic's, each with its own watermark.
+        int upstreams = inputPartitions;
+
+        // ---- OTLP spans (otlp.enabled): each record a batch of spans; LLM-call spans join the same ordering
+        // stage as llm.calls. Never keyed by route, they always take the hop, on a repartition topic of their
+        // own (a sub-topology of their own too, so their partitions need not match llm.calls').
+        if (config.otlp().enabled()) {
+            Map<String, KStream<byte[], Ingested>> spans = builder
+                    .stream(config.otlp().topic(), AppTopics.otlp(config.otlp()).consumed("otlp-source"))
+                    .process(() -> new OtlpParseProcessor(config, metrics), Named.as("parse-otlp"))
+                    .split(Named.as("otlp-"))
+                    .branch((k, v) -> v.isDeadLetter(), Branched.as("dead"))
+                    .defaultBranch(Branched.as("valid"));
+            spans.get("otlp-dead")
+                    .mapValues(Ingested::dead, Named.as("otlp-dead-letter"))
+                    .to(topics.deadLetters().name(), topics.deadLetters().produced("otlp-dlq-sink"));
+            int slotBase = upstreams;
+            KStream<String, RouteEvent> spanCalls = spans.get("otlp-valid")
+                    .process(() -> new IngestProgress(config, inputPartitions, slotBase), Named.as("otlp-ingest-progress"))
+                    .repartition(byRoute("spans-by-route", inputPartitions));
+            calls = calls.merge(spanCalls, Named.as("spans-merge"));
+            upstreams += otlpPartitions;
+        }
+        int routeUpstreams = upstreams;
 
         // ---- overrides: parse (bad ones are dead-lettered too), then to the route's partition
         Map<String, KStream<String, OverrideInput>> overrideBranches = builder
@@ -146,7 +180,7 @@ public final class HealthTopology {
             stores.add(RouteProcessor.DEDUP_STORE);
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
-                .process(() -> new RouteProcessor(config, configVersion, inputPartitions, metrics), Named.as("route-health"),
+                .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, metrics), Named.as("route-health"),
                         stores.toArray(String[]::new))
                 .split(Named.as("health-"))
                 .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))
@@ -210,6 +244,14 @@ public final class HealthTopology {
                 .merge(providerAlerts, Named.as("alerts-merge"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
         return builder.build();
+    }
+
+    /** A repartition topic of calls and watermarks by route: calls to their route's partition, watermarks to all. */
+    private static Repartitioned<String, RouteEvent> byRoute(String name, int partitions) {
+        return Repartitioned.<String, RouteEvent>as(name)
+                .withKeySerde(Serdes.String()).withValueSerde(new RouteEventSerde())
+                .withStreamPartitioner(new WatermarkPartitioner())
+                .withNumberOfPartitions(partitions);
     }
 
     /** Keeps the global fleet-state store equal to the compacted state topic. */

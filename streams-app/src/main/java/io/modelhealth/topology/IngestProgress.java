@@ -9,19 +9,23 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * {@code llm.calls} partition p, parsed: {@link Ingested} calls ⇒ route id → {@link RouteEvent}:
+ * {@code llm.calls} (or {@code otlp.topic}) partition p, parsed: {@link Ingested} calls ⇒ route id → {@link RouteEvent}:
  * each call (marked {@code direct} when its producer already put it on its route's partition), and
  * this partition's progress as a {@link RouteEvent.Watermark} — the largest event time read so far,
  * less {@code windows.out-of-order} — at most every {@code windows.watermark-interval} (wall clock),
  * or "idle" once the partition has had no records for {@code windows.idle-partition-after}. The
  * watermark follows the calls it covers on every partition of {@code calls-by-route}
  * ({@link WatermarkPartitioner}), so a route task knows when it has seen everything up to a time.
+ * Each input partition of each input topic is one upstream: a watermark names it by its slot,
+ * {@code slotBase + p} ({@code llm.calls} from 0, the OTLP topic after them), so two topics' partitions
+ * never stand for each other, and a silent topic goes idle like a silent partition.
  */
 final class IngestProgress implements Processor<byte[], Ingested, String, RouteEvent> {
 
     static final String MARK_KEY = "#watermark";
 
     private final int inputPartitions;
+    private final int slotBase;
     private final long outOfOrderMs;
     private final long idleAfterMs;
     private final long intervalMs;
@@ -33,8 +37,13 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     private long lastMarkTime = Long.MIN_VALUE;
     private boolean idle;
 
-    IngestProgress(AppConfig config, int inputPartitions) {
+    /**
+     * @param inputPartitions partitions of {@code calls-by-route} (for the direct-path check)
+     * @param slotBase        this topic's first upstream slot
+     */
+    IngestProgress(AppConfig config, int inputPartitions, int slotBase) {
         this.inputPartitions = inputPartitions;
+        this.slotBase = slotBase;
         this.outOfOrderMs = config.windows().outOfOrder().toMillis();
         this.idleAfterMs = config.windows().idlePartitionAfter().toMillis();
         this.intervalMs = config.windows().watermarkInterval().toMillis();
@@ -43,7 +52,7 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     @Override
     public void init(ProcessorContext<String, RouteEvent> context) {
         this.context = context;
-        this.partition = context.taskId().partition();
+        this.partition = slotBase + context.taskId().partition();
         this.lastRecordWall = context.currentSystemTimeMs();
         context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }

@@ -49,7 +49,7 @@ class ComposeFileTest {
         List<String> names = new ArrayList<>();
         services.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactlyInAnyOrder("kafka", "topics", "model-health-1", "model-health-2", "simulate",
-                "prometheus", "alertmanager", "grafana");
+                "prometheus", "alertmanager", "grafana", "otel-collector");
         for (String name : List.of("kafka", "model-health-1", "model-health-2", "prometheus", "alertmanager", "grafana")) {
             assertThat(services.at("/" + name + "/healthcheck/test").size()).as("healthcheck of %s", name).isGreaterThan(1);
         }

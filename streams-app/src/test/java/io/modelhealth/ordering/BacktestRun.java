@@ -35,8 +35,13 @@ final class BacktestRun {
         for (GeneratedCall c : arrivalOrder) {
             jsonl.append(OrderingInput.line(c)).append('\n');
         }
+        return runLines(config, jsonl.toString());
+    }
+
+    /** The same over a whole input file: {@code llm.call.v1} lines, or OTLP/JSON request lines. */
+    static Outputs runLines(AppConfig config, String jsonl) {
         StringWriter out = new StringWriter();
-        try (BufferedReader in = new BufferedReader(new StringReader(jsonl.toString()))) {
+        try (BufferedReader in = new BufferedReader(new StringReader(jsonl))) {
             new Backtest(config, ConfigLoader.configVersion(config)).run(in, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

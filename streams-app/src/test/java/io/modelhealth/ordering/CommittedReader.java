@@ -44,6 +44,8 @@ final class CommittedReader implements AutoCloseable {
     private final Map<String, Object> clientProperties;
     private final AppConfig.Topics topics;
     private final String groupId;
+    /** The OTLP spans topic when the app reads one, else null. */
+    private final String otlpTopic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
 
@@ -51,6 +53,7 @@ final class CommittedReader implements AutoCloseable {
         this.clientProperties = clientProperties;
         this.topics = config.topics();
         this.groupId = config.kafka().get("application.id");
+        this.otlpTopic = config.otlp().enabled() ? config.otlp().topic() : null;
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -102,7 +105,8 @@ final class CommittedReader implements AutoCloseable {
     }
 
     /**
-     * Whether the app's consumer group has committed, on every partition of the calls topic and of
+     * Whether the app's consumer group has committed, on every partition of the calls topic (and the
+     * OTLP topic, when it reads one) and of
      * its own repartition topics that holds records, an offset at the partition's read_committed
      * end: every input record, and every record the app passed to itself, has been processed and
      * its outputs committed. Keeps polling the outputs meanwhile.
@@ -114,7 +118,8 @@ final class CommittedReader implements AutoCloseable {
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         try (Admin admin = Admin.create(p)) {
             Set<String> inputs = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(t -> t.equals(topics.calls()) || t.startsWith(groupId + "-") && t.endsWith("-repartition"))
+                    .filter(t -> t.equals(topics.calls()) || t.equals(otlpTopic)
+                            || t.startsWith(groupId + "-") && t.endsWith("-repartition"))
                     .collect(Collectors.toSet());
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             admin.describeTopics(inputs).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
