@@ -135,11 +135,25 @@ public final class ConfigLoader {
         applyEnv(tree, leaves, environment, sources);
         applyFlags(tree, leaves, overrides, sources);
         checkTree(tree, "");
+        deriveScopedReroutes(tree);
 
         try {
             return bind(tree).validate();
         } catch (ConfigException e) {
             throw withSource(e, sources);
+        }
+    }
+
+    /**
+     * {@code topics.scoped-reroutes} left at its default follows {@code topics.reroutes}: a deployment that
+     * renames (or prefixes) its command topic gets {@code <reroutes>.scoped}, not a topic shared with others.
+     */
+    private static void deriveScopedReroutes(ObjectNode tree) {
+        AppConfig.Topics defaults = AppConfig.defaults().topics();
+        JsonNode topics = tree.get("topics");
+        if (topics instanceof ObjectNode t && t.path("scoped-reroutes").asText().equals(defaults.scopedReroutes())
+                && t.path("reroutes").isTextual() && !t.path("reroutes").asText().equals(defaults.reroutes())) {
+            t.put("scoped-reroutes", t.path("reroutes").asText() + ".scoped");
         }
     }
 

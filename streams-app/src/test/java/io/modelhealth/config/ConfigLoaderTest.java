@@ -655,6 +655,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void scopedCommandsFollowARenamedCommandTopicUnlessSetThemselves() throws Exception {
+        Path f1 = yaml("topics:\n  scoped-reroutes: model.reroute.commands\n");
+        assertThat(load(yaml("topics:\n  reroutes: team-a.commands\n")).topics().scopedReroutes())
+                .isEqualTo("team-a.commands.scoped");
+        assertThat(load(yaml("topics:\n  reroutes: team-a.commands\n  scoped-reroutes: other\n")).topics().scopedReroutes())
+                .isEqualTo("other");
+        assertThat(AppConfig.defaults().topics().scopedReroutes()).isEqualTo("model.reroute.commands.scoped");
+        assertThat(errorOf(() -> load(f1)))
+                .startsWith("topics.scoped-reroutes: must differ from topics.reroutes");
+    }
+
+    @Test
+    void familiesAndScopesAreValidatedNamingTheKey() throws Exception {
+        Path f2 = yaml("scopes:\n  dimensions: [region, model]\n");
+        Path f3 = yaml("families:\n  fable: [anthropic/claude-fable-5]\n");
+        Path f4 = yaml("families:\n  a: [x/m, y/m]\n  b: [y/m, z/m]\n");
+        assertThat(errorOf(() -> load(f2)))
+                .startsWith("scopes.dimensions[1]: 'model' is not a scope field");
+        assertThat(errorOf(() -> load(f3)))
+                .startsWith("families.fable: a family lists at least two routes");
+        assertThat(errorOf(() -> load(f4)))
+                .startsWith("families.b[0]: 'y/m' is already in family a");
+        AppConfig ok = load(yaml("scopes:\n  dimensions: [region, tenant]\nfamilies:\n  m: [x/m, y/m]\n"));
+        assertThat(ok.scopes().dimensions()).containsExactly("region", "tenant");
+        assertThat(ok.familyOf("y/m")).isEqualTo("m");
+        assertThat(errorOf(() -> ConfigLoader.load(null, Map.of("MODEL_HEALTH_FAMILIES", "x"), Map.of())))
+                .contains("families can only be set in the config file");
+    }
+
+    @Test
     void leafKeysAreDottedAndCoverNestedListsAndKafka() {
         List<String> keys = ConfigLoader.leafKeys();
 

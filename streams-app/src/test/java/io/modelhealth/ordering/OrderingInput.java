@@ -51,12 +51,12 @@ final class OrderingInput {
     static final double CALLS_PER_SECOND = 120;
     static final Duration LENGTH = Duration.ofSeconds(180);
     /**
-     * Live runs are compared on what happens up to t = 150 s: between the outage's first and second
-     * restore steps (about t = 130 s and t = 160 s), so no decision sits near the cut, and 30 s of
+     * Live runs are compared on what happens up to t = 140 s (a bucket boundary): between the outage's first and second
+     * restore steps (about t = 130 s and t = 160 s), so no decision sits near the cut, and 40 s of
      * input after it, so a monitor that holds back the newest calls (out-of-order allowance) has
      * decided everything before the cut once it has read the whole input.
      */
-    static final Duration COMPARED_FOR = Duration.ofSeconds(150);
+    static final Duration COMPARED_FOR = Duration.ofSeconds(140);
     static final long SEED = 11;
 
     /** Incidents claiming at least this share of a route's calls make it "failing" (ground truth). */
