@@ -5,6 +5,7 @@ import io.modelhealth.schemas.RerouteCommand;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -67,8 +68,13 @@ public final class RerouteClient implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SCOPED_RECHECK = Duration.ofSeconds(30);
 
     private final String topic;
+    /** The scoped commands' topic, or null when this client applies route-wide commands only. */
+    private final String scopedTopic;
+    private boolean scopedAssigned;
+    private long scopedCheckedAt = Long.MIN_VALUE;
     private final Clock clock;
     private final Duration pollTimeout;
     private final boolean failOpenBeforeCaughtUp;
@@ -93,6 +99,7 @@ public final class RerouteClient implements AutoCloseable {
 
     private RerouteClient(Builder builder, Map<String, Object> consumerProperties) {
         this.topic = builder.topic;
+        this.scopedTopic = builder.scopes ? (builder.scopedTopic != null ? builder.scopedTopic : builder.topic + ".scoped") : null;
         this.clock = builder.clock;
         this.pollTimeout = builder.pollTimeout;
         this.failOpenBeforeCaughtUp = builder.failOpenBeforeCaughtUp;
@@ -121,6 +128,15 @@ public final class RerouteClient implements AutoCloseable {
      *                   conversation id. Null places each request at random (shares hold, stickiness not).
      */
     public Route resolve(String route, String requestKey) {
+        return resolve(route, CallScope.NONE, requestKey);
+    }
+
+    /**
+     * Where a call for {@code route} from {@code scope} (its region and tenant) should go now: the most
+     * specific command in force that matches it decides (tenant, then region, then route-wide; see
+     * {@link RerouteView#resolve(String, CallScope, String, java.time.Instant)}).
+     */
+    public Route resolve(String route, CallScope scope, String requestKey) {
         Objects.requireNonNull(route, "route");
         if (!isCaughtUp()) {
             if (failOpenBeforeCaughtUp) {
@@ -135,7 +151,7 @@ public final class RerouteClient implements AutoCloseable {
                 return Route.original(route);
             }
         }
-        return view.resolve(route, requestKey, clock.instant());
+        return view.resolve(route, scope, requestKey, clock.instant());
     }
 
     /** True once the client has read the topic up to the end offsets it saw when it started. Stays true. */
@@ -219,6 +235,7 @@ public final class RerouteClient implements AutoCloseable {
                             continue;
                         }
                     }
+                    assignScopedIfNew();
                     boolean wasCaughtUp = isCaughtUp();
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                     for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -284,9 +301,15 @@ public final class RerouteClient implements AutoCloseable {
             log.warn("Reroute topic {} does not exist (yet); retrying. Until it does, every request keeps its route", topic);
             return null;
         }
-        List<TopicPartition> assigned = partitions.stream()
+        List<PartitionInfo> all = new ArrayList<>(partitions);
+        List<PartitionInfo> scoped = scopedPartitions();
+        if (scoped != null) {
+            all.addAll(scoped);
+            scopedAssigned = true;
+        }
+        List<TopicPartition> assigned = all.stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
-                .sorted(Comparator.comparingInt(TopicPartition::partition))
+                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
                 .toList();
         consumer.assign(assigned);
         consumer.seekToBeginning(assigned);
@@ -296,6 +319,39 @@ public final class RerouteClient implements AutoCloseable {
         log.info("Reroute client reading {} partition(s) of {} from the beginning, up to offsets {}",
                 assigned.size(), topic, end);
         return end;
+    }
+
+    /** The scoped topic's partitions, or null when there are none to read (no scoped topic, or not created yet). */
+    private List<PartitionInfo> scopedPartitions() {
+        if (scopedTopic == null) {
+            return null;
+        }
+        scopedCheckedAt = System.nanoTime();
+        List<PartitionInfo> p = consumer.partitionsFor(scopedTopic);
+        if (p == null || p.isEmpty()) {
+            log.warn("Scoped reroute topic {} does not exist (yet): applying route-wide commands only, looking again every {} s",
+                    scopedTopic, SCOPED_RECHECK.toSeconds());
+            return null;
+        }
+        return p;
+    }
+
+    /** A scoped topic created after the client started (an upgraded monitor) is picked up, from its beginning. */
+    private void assignScopedIfNew() {
+        if (scopedTopic == null || scopedAssigned || System.nanoTime() - scopedCheckedAt < SCOPED_RECHECK.toNanos()) {
+            return;
+        }
+        List<PartitionInfo> p = scopedPartitions();
+        if (p == null) {
+            return;
+        }
+        List<TopicPartition> added = p.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        List<TopicPartition> now = new ArrayList<>(consumer.assignment());
+        now.addAll(added);
+        consumer.assign(now);
+        consumer.seekToBeginning(added);
+        scopedAssigned = true;
+        log.info("Reroute client reading {} partition(s) of the scoped topic {} from the beginning", added.size(), scopedTopic);
     }
 
     private boolean reached(Map<TopicPartition, Long> catchUpTo) {
@@ -342,10 +398,19 @@ public final class RerouteClient implements AutoCloseable {
             undeserializable.incrementAndGet();
             return;
         }
-        if (key != null && !key.equals(command.route())) {
-            // The key is what compaction and tombstones act on; the command itself says which route it is for.
-            log.warn("Reroute command {} at {} has key {} but route {}; applying it to {}",
-                    command.commandId(), position(record), key, command.route(), command.route());
+        boolean onScopedTopic = record.topic().equals(scopedTopic);
+        if (onScopedTopic != (command.scope() != null)) {
+            // The safety property of scoped commands: one on the route-wide topic would move all of a route's
+            // traffic in a client that knows only route-wide commands. Never applied, wherever it turns up.
+            invalid.incrementAndGet();
+            log.warn("Skipping reroute command {} at {}: a {} command on the {} topic {}", command.commandId(), position(record),
+                    command.scope() != null ? "scoped" : "route-wide", onScopedTopic ? "scoped" : "route-wide", record.topic());
+            return;
+        }
+        if (key != null && !key.equals(command.key())) {
+            // The key is what compaction and tombstones act on; the command itself says which route and scope it is for.
+            log.warn("Reroute command {} at {} has key {} but is for {}; applying it to {}",
+                    command.commandId(), position(record), key, command.key(), command.key());
         }
         boolean isNew;
         try {
@@ -358,7 +423,7 @@ public final class RerouteClient implements AutoCloseable {
         if (!isNew) {
             stale.incrementAndGet();
             log.debug("Dropped stale reroute command {} (last applied epoch {})",
-                    command.commandId(), view.lastEpoch(command.route()));
+                    command.commandId(), view.lastEpoch(command.key()));
             return;
         }
         applied.incrementAndGet();
@@ -408,6 +473,8 @@ public final class RerouteClient implements AutoCloseable {
     public static final class Builder {
         private String bootstrapServers;
         private String topic = DEFAULT_TOPIC;
+        private String scopedTopic;
+        private boolean scopes = true;
         private final Map<String, Object> consumerProperties = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Duration pollTimeout = Duration.ofMillis(500);
@@ -420,6 +487,22 @@ public final class RerouteClient implements AutoCloseable {
         /** {@code bootstrap.servers}; may instead be given with {@link #consumerProperties}. */
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            return this;
+        }
+
+        /**
+         * The scoped commands' topic (default: the commands topic + {@code .scoped}, as the monitor's
+         * {@code topics.scoped-reroutes}). Its commands move only the calls of their scope: see
+         * {@link RerouteClient#resolve(String, CallScope, String)}.
+         */
+        public Builder scopedTopic(String scopedTopic) {
+            this.scopedTopic = Objects.requireNonNull(scopedTopic, "scopedTopic");
+            return this;
+        }
+
+        /** false: read route-wide commands only (as clients before scoped commands did); default true. */
+        public Builder scopes(boolean scopes) {
+            this.scopes = scopes;
             return this;
         }
 

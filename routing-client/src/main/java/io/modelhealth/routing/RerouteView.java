@@ -18,12 +18,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * The reroute commands in force, and the routing decision they imply. Plain Java, no Kafka: the
  * {@link RerouteClient} feeds it from the topic; tests and other transports may feed it directly.
  *
- * <p>{@code route id (String) → last applied RerouteCommand + last applied epoch}. Thread-safe: one
+ * <p>{@code command key → last applied RerouteCommand + last applied epoch}, where the key is the route
+ * id for a route-wide command and {@code route|field=value} for a scoped one ({@link RerouteCommand#key()}).
+ * Thread-safe: one
  * writer (the client's thread) and any number of request threads; {@link #resolve} takes no lock.
  *
  * <p>Rules, from {@code reroute.command.v1}:
  * <ul>
- *   <li>a command is applied only if its epoch is larger than the last one applied for its route
+ *   <li>a call resolves to the most specific command in force that matches it: its tenant's scope,
+ *       then its region's, then the route-wide command ({@link #resolve(String, CallScope, String, Instant)});
+ *       a scoped command with weight 0 is not in force, so the call falls through to the next;</li>
+ *   <li>a command is applied only if its epoch is larger than the last one applied for its key
  *       (stale, replayed and duplicate commands are dropped, whatever order they arrive in);</li>
  *   <li>a tombstone ({@link #clear}) removes the route's command but keeps its epoch, so a replayed
  *       older command cannot bring a cleared reroute back;</li>
@@ -48,8 +53,8 @@ public final class RerouteView {
     public boolean apply(RerouteCommand command) {
         validate(command);
         boolean[] applied = {false};
-        // compute() makes "compare with the last epoch, then replace" one atomic step per route.
-        entries.compute(command.route(), (route, previous) -> {
+        // compute() makes "compare with the last epoch, then replace" one atomic step per key (route, or route|scope).
+        entries.compute(command.key(), (key, previous) -> {
             if (previous != null && command.epoch() <= previous.lastEpoch()) {
                 return previous;
             }
@@ -84,22 +89,49 @@ public final class RerouteView {
      *                   request is placed at random: the shares still hold, stickiness does not.
      */
     public Route resolve(String route, String requestKey, Instant now) {
+        return resolve(route, CallScope.NONE, requestKey, now);
+    }
+
+    /**
+     * Where a call for {@code route} from {@code scope} (its region and tenant) goes at {@code now}: the most
+     * specific command in force that matches it decides — {@code route|tenant=T}, then {@code route|region=R},
+     * then the route-wide command. The stable position is salted with the route, not the command, so a caller
+     * keeps its side when a scoped and a route-wide command of the same weight take over from each other.
+     */
+    public Route resolve(String route, CallScope scope, String requestKey, Instant now) {
         Objects.requireNonNull(route, "route");
-        Entry entry = entries.get(route);
-        RerouteCommand command = entry == null ? null : entry.command();
-        if (command == null || !inForce(command, now)) {
+        RerouteCommand command = null;
+        if (scope != null && scope.tenant() != null) {
+            command = inForce(route + "|tenant=" + scope.tenant(), now);
+        }
+        if (command == null && scope != null && scope.region() != null) {
+            command = inForce(route + "|region=" + scope.region(), now);
+        }
+        if (command == null) {
+            command = inForce(route, now);
+        }
+        if (command == null) {
             return Route.original(route);
         }
         double u = requestKey == null
                 ? ThreadLocalRandom.current().nextDouble()
                 : StableHash.unitInterval(route, requestKey);
         if (u < command.targetShare()) {
-            return new Route(command.target(), route, true, false, command.epoch(), command.reason());
+            return new Route(command.target(), route, true, false, command.epoch(), command.reason(), command.key());
         }
-        return new Route(route, route, false, u < command.weight(), command.epoch(), command.reason());
+        return new Route(route, route, false, u < command.weight(), command.epoch(), command.reason(), command.key());
     }
 
-    /** The last command applied for {@code route}, in force or not (expired, weight 0); empty after a tombstone. */
+    private RerouteCommand inForce(String key, Instant now) {
+        Entry entry = entries.get(key);
+        RerouteCommand command = entry == null ? null : entry.command();
+        return command != null && inForce(command, now) ? command : null;
+    }
+
+    /**
+     * The last command applied for {@code key} (a route id, or {@code route|field=value} for a scope), in force or
+     * not (expired, weight 0); empty after a tombstone.
+     */
     public Optional<RerouteCommand> current(String route) {
         Entry entry = entries.get(route);
         return entry == null ? Optional.empty() : Optional.ofNullable(entry.command());

@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param epoch     epoch of the command that decided, or {@link #NO_COMMAND} when no command is in force
  *                  (none received, expired, ended by RESTORE with weight 0, or not caught up yet)
  * @param reason    the deciding command's {@code reason} (e.g. {@code policy_block.window}); null without one
+ * @param command   the key of the deciding command: the route id, or {@code route|region=eu-west-1} for a scoped
+ *                  command; null without one
  */
-public record Route(String route, String requested, boolean rerouted, boolean probe, long epoch, String reason) {
+public record Route(String route, String requested, boolean rerouted, boolean probe, long epoch, String reason, String command) {
 
     /** {@link #epoch()} when no command is in force for the requested route. */
     public static final long NO_COMMAND = -1L;
@@ -25,9 +27,14 @@ public record Route(String route, String requested, boolean rerouted, boolean pr
         Objects.requireNonNull(requested, "requested");
     }
 
+    /** A decision of a route-wide command (or of none). */
+    public Route(String route, String requested, boolean rerouted, boolean probe, long epoch, String reason) {
+        this(route, requested, rerouted, probe, epoch, reason, epoch == NO_COMMAND ? null : requested);
+    }
+
     /** The requested route itself, with no command in force. */
     public static Route original(String requested) {
-        return new Route(requested, requested, false, false, NO_COMMAND, null);
+        return new Route(requested, requested, false, false, NO_COMMAND, null, null);
     }
 
     /** True when a command in force decided this answer (whichever side the request landed on). */

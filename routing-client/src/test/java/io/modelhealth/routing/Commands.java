@@ -35,6 +35,15 @@ final class Commands {
         return command(route, RerouteAction.RESTORE, target, weight, 0.01, epoch, T0, T0.plus(TTL));
     }
 
+    /** A command for one scope of the route ({@code {region: eu-west-1}}), as on model.reroute.commands.scoped. */
+    static RerouteCommand scoped(RerouteCommand c, Map<String, String> scope) {
+        RerouteCommand s = new RerouteCommand(io.modelhealth.schemas.Scopes.key(c.route(), scope) + "#" + c.epoch(), c.route(),
+                c.action(), c.target(), c.weight(), c.probeShare(), c.reason(), c.state(), c.evidence(), c.issuedAt(),
+                c.expiresAt(), c.epoch(), scope);
+        SchemaCatalog.assertValid(s);
+        return s;
+    }
+
     static RerouteCommand command(String route, RerouteAction action, String target, double weight, double probeShare,
                                   long epoch, Instant issuedAt, Instant expiresAt) {
         HealthState state = action == RerouteAction.REROUTE ? HealthState.BLOCKED

@@ -100,6 +100,24 @@ class RerouteClientIT {
     }
 
     @Test
+    void scopedCommandsApplyOnlyFromTheScopedTopicAndOnlyToTheirScope() throws Exception {
+        String topic = createTopic();
+        String scopedTopic = createTopic(topic + ".scoped");
+        RerouteClient client = client(topic, b -> b);
+        assertThat(client.awaitCaughtUp(SOON)).isTrue();
+        java.util.Map<String, String> eu = java.util.Map.of("region", "eu-west-1");
+        // A scoped command on the route-wide topic would move every call in an older client: rejected here too.
+        publish(topic, Commands.scoped(reroute(BLOCKED, "google/gemini-3-pro", 1.0, 0.0, 1), eu));
+        publish(scopedTopic, Commands.scoped(reroute(BLOCKED, FALLBACK, 1.0, 0.0, 1), eu));
+        soon().untilAsserted(() -> assertThat(client.resolve(BLOCKED, CallScope.region("eu-west-1"), "user-1").route())
+                .isEqualTo(FALLBACK));
+        assertThat(client.resolve(BLOCKED, CallScope.region("us-east-1"), "user-1")).isEqualTo(Route.original(BLOCKED));
+        assertThat(client.resolve(BLOCKED, "user-1")).isEqualTo(Route.original(BLOCKED));
+        assertThat(client.stats().invalid()).as("the scoped command on the route-wide topic").isEqualTo(1);
+        assertThat(client.stats().applied()).isEqualTo(1);
+    }
+
+    @Test
     void aClientStartedLaterCatchesUpFromTheBeginning() throws Exception {
         String topic = createTopic();
         publish(topic, reroute(BLOCKED, FALLBACK, 1.0, 0.01, 1), reroute(GEMINI, FALLBACK, 1.0, 0.0, 1));
@@ -277,7 +295,7 @@ class RerouteClientIT {
             producer.initTransactions();
             producer.beginTransaction();
             for (RerouteCommand command : commands) {
-                producer.send(new ProducerRecord<>(topic, command.route(), command));
+                producer.send(new ProducerRecord<>(topic, command.key(), command));
             }
             if (commit) {
                 producer.commitTransaction();
