@@ -266,13 +266,15 @@ class DashboardQueriesIT {
         assertThat(instant("model-health-fleet", "Routes UNAVAILABLE or BLOCKED").get(0).path("value").get(1).asDouble())
                 .isGreaterThanOrEqualTo(1);
         // The REROUTE counter appeared with value 1: plain increase() would never show it.
-        JsonNode reroutes = range("model-health-route", "Reroute commands");
-        assertThat(reroutes).anySatisfy(series -> {
-            assertThat(series.path("metric").path("action").asText()).isEqualTo("REROUTE");
-            List<Double> values = new ArrayList<>();
-            series.path("values").forEach(v -> values.add(v.get(1).asDouble()));
-            assertThat(values).anySatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(1));
-        });
+        // A range query evaluates at start + k·step, up to 2 s before now: a counter that appeared in the last
+        // step is not in it yet, so wait for the panel rather than read it once.
+        await("the reroute panel shows the REROUTE").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(range("model-health-route", "Reroute commands")).anySatisfy(series -> {
+                    assertThat(series.path("metric").path("action").asText()).isEqualTo("REROUTE");
+                    List<Double> values = new ArrayList<>();
+                    series.path("values").forEach(v -> values.add(v.get(1).asDouble()));
+                    assertThat(values).anySatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+                }));
         assertThat(instant("model-health-pipeline", "Kafka Streams state").get(0).path("value").get(1).asText())
                 .as("RUNNING").isEqualTo("2");
     }
@@ -350,6 +352,8 @@ class DashboardQueriesIT {
     private static JsonNode range(String uid, String panel) {
         JsonNode answer = prometheus.queryRange(PromQl.substitute(panelQuery(uid, panel).expr(), variables), scrapedFrom,
                 Instant.now(), Duration.ofSeconds(2));
+        assertThat(answer.path("status").asText()).as("%s › %s: %s", uid, panel, answer.path("error").asText())
+                .isEqualTo("success");
         return answer.path("data").path("result");
     }
 
