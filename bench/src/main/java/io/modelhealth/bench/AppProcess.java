@@ -59,7 +59,7 @@ public final class AppProcess {
         }
         AppConfig c = loaded;
         AppConfig cfg = new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
-                c.anomaly(), c.reroute(), c.alerts(), chains, c.otlp(), c.scopes(), c.families()).validate();
+                c.anomaly(), c.reroute(), c.alerts(), chains, c.otlp(), c.scopes(), c.families(), c.limits(), c.overrides(), c.operations(), c.rocksdb()).validate();
         try (TopicAdmin admin = TopicAdmin.connect(cfg.kafka().get("bootstrap.servers"), cfg.kafka(), Duration.ofSeconds(30))) {
             admin.ensure(AppTopics.specs(cfg));
         }

@@ -27,9 +27,17 @@ public record AppConfig(
         Map<String, Route> routes,
         Otlp otlp,
         Scopes scopes,
-        Map<String, List<String>> families) {
+        Map<String, List<String>> families,
+        Limits limits,
+        Overrides overrides,
+        Operations operations,
+        RocksDb rocksdb) {
 
     public AppConfig {
+        limits = limits == null ? Limits.DEFAULT : limits;
+        overrides = overrides == null ? Overrides.DEFAULT : overrides;
+        operations = operations == null ? Operations.DEFAULT : operations;
+        rocksdb = rocksdb == null ? RocksDb.DEFAULT : rocksdb;
         kafka = Map.copyOf(kafka);
         routes = routes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
         otlp = otlp == null ? Otlp.DEFAULT : otlp;
@@ -39,6 +47,14 @@ public record AppConfig(
             families.forEach((name, members) -> f.put(name, members == null ? null : List.copyOf(members)));
         }
         families = java.util.Collections.unmodifiableMap(f);
+    }
+
+    /** A configuration with the default limits, overrides, operations and RocksDB settings. */
+    public AppConfig(Map<String, String> kafka, Http http, Topics topics, Telemetry telemetry, Classes classes, Windows windows,
+                     Detection detection, Anomaly anomaly, Reroute reroute, Alerts alerts, Map<String, Route> routes, Otlp otlp,
+                     Scopes scopes, Map<String, List<String>> families) {
+        this(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp, scopes,
+                families, null, null, null, null);
     }
 
     /** A configuration with OTLP input off, the default scopes and no model families. */
@@ -83,8 +99,83 @@ public record AppConfig(
         return null;
     }
 
-    /** HTTP server for /metrics, the API and the status page. */
-    public record Http(int port) {
+    /**
+     * HTTP server for /metrics, the API and the status page (README "HTTP API").
+     *
+     * @param port           listening port (0: any free port)
+     * @param host           bind address ({@code 0.0.0.0}: every interface; {@code 127.0.0.1}: this host only)
+     * @param authToken      when set, {@code /}, {@code /api/*} and {@code /internal/*} need
+     *                       {@code Authorization: Bearer <token>}; {@code /healthz} and {@code /readyz} never do
+     * @param metricsAuth    {@code /metrics} needs the token too (when one is set)
+     * @param requestTimeout a request whose headers and body do not arrive within this is dropped; an answer that
+     *                       takes longer (a slow peer) is cut with 503
+     * @param statusCache    the status page and {@code /api/routes} are served from a snapshot at most this old
+     */
+    public record Http(int port, String host, String authToken, boolean metricsAuth, Duration requestTimeout,
+                       Duration statusCache) {
+        public static final Http DEFAULT = new Http(8080, "0.0.0.0", null, false, Duration.ofSeconds(10),
+                Duration.ofSeconds(2));
+
+        public Http {
+            host = host == null || host.isBlank() ? "0.0.0.0" : host;
+            authToken = authToken == null || authToken.isEmpty() ? null : authToken;
+            requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
+            statusCache = statusCache == null ? DEFAULT_STATUS_CACHE : statusCache;
+        }
+
+        private static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+        private static final Duration DEFAULT_STATUS_CACHE = Duration.ofSeconds(2);
+
+
+        /** This section on another port. */
+        public Http withPort(int p) {
+            return new Http(p, host, authToken, metricsAuth, requestTimeout, statusCache);
+        }
+    }
+
+    /**
+     * Bounds on what hostile or simply wrong input can make the app hold (README "Limits").
+     *
+     * @param maxRoutes     routes (state entries) one instance keeps; calls of further new routes are counted in
+     *                      {@code model_health_routes_dropped_total{reason="max_routes"}} and dead-lettered
+     * @param meteredRoutes routes with their own per-route series in /metrics besides the configured ones: the
+     *                      busiest and the unhealthiest; the rest are summed in the fleet series only
+     * @param idleEviction  a route without calls for this long (event time) whose state is HEALTHY or IDLE is
+     *                      removed: state tombstoned, series gone
+     */
+    public record Limits(int maxRoutes, int meteredRoutes, Duration idleEviction) {
+        public static final Limits DEFAULT = new Limits(10_000, 500, Duration.ofHours(6));
+    }
+
+    /**
+     * Operator overrides ({@code model.health.overrides}).
+     *
+     * @param maxLifetime an override whose {@code until} lies further ahead than this is dead-lettered
+     */
+    public record Overrides(Duration maxLifetime) {
+        public static final Overrides DEFAULT = new Overrides(Duration.ofDays(7));
+    }
+
+    /**
+     * How the app judges its own processing.
+     *
+     * @param maxThreadReplacements    more stream-thread replacements than this within {@code threadReplacementWindow}
+     *                                 turn {@code /healthz} 503 (the pod restarts) and fire ModelHealthStreamThreadsReplaced
+     * @param threadReplacementWindow  the window those replacements are counted in
+     */
+    public record Operations(int maxThreadReplacements, Duration threadReplacementWindow) {
+        public static final Operations DEFAULT = new Operations(3, Duration.ofMinutes(10));
+    }
+
+    /**
+     * RocksDB memory of the state stores, shared by every store of the instance (docs/operations.md "Memory").
+     *
+     * @param blockCacheMb     block cache (reads), MiB, shared
+     * @param writeBufferMb    memtable memory, MiB, shared and counted against the block cache
+     * @param maxWriteBuffers  memtables per store
+     */
+    public record RocksDb(int blockCacheMb, int writeBufferMb, int maxWriteBuffers) {
+        public static final RocksDb DEFAULT = new RocksDb(64, 32, 2);
     }
 
     /** Topic names, and the partitions / replication {@code topics} creates them with (-1: broker default). */
@@ -318,7 +409,31 @@ public record AppConfig(
     /** This configuration with another {@code otlp} section. */
     public AppConfig withOtlp(Otlp o) {
         return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, o,
-                scopes, families);
+                scopes, families, limits, overrides, operations, rocksdb);
+    }
+
+    /** This configuration with another {@code http} section. */
+    public AppConfig withHttp(Http h) {
+        return new AppConfig(kafka, h, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp,
+                scopes, families, limits, overrides, operations, rocksdb);
+    }
+
+    /** This configuration with other Kafka properties. */
+    public AppConfig withKafka(Map<String, String> k) {
+        return new AppConfig(k, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp,
+                scopes, families, limits, overrides, operations, rocksdb);
+    }
+
+    /** This configuration with other {@code limits}. */
+    public AppConfig withLimits(Limits l) {
+        return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp,
+                scopes, families, l, overrides, operations, rocksdb);
+    }
+
+    /** This configuration with other {@code routes}. */
+    public AppConfig withRoutes(Map<String, Route> r) {
+        return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, r, otlp,
+                scopes, families, limits, overrides, operations, rocksdb);
     }
 
     /** The fallback chain of a route (empty when none is configured). */
@@ -333,7 +448,7 @@ public record AppConfig(
         kafka.put("application.id", "model-health");
         return new AppConfig(
                 kafka,
-                new Http(8080),
+                Http.DEFAULT,
                 new Topics("llm.calls", "llm.calls.dlq", "model.health.windows", "model.health.anomalies",
                         "model.health.state", "model.health.alerts", "model.reroute.commands",
                         "model.health.overrides", 6, -1),
@@ -365,7 +480,11 @@ public record AppConfig(
                 Map.of(),
                 Otlp.DEFAULT,
                 Scopes.DEFAULT,
-                Map.of());
+                Map.of(),
+                Limits.DEFAULT,
+                Overrides.DEFAULT,
+                Operations.DEFAULT,
+                RocksDb.DEFAULT);
     }
 
     static List<ClassRule> defaultClassRules() {
@@ -410,6 +529,34 @@ public record AppConfig(
     public AppConfig validate() {
         if (http.port() < 0 || http.port() > 65535) {
             throw new ConfigException("http.port", "must be 0–65535, got " + http.port());
+        }
+        positive("http.request-timeout", http.requestTimeout());
+        nonNegative("http.status-cache", http.statusCache());
+        if (http.metricsAuth() && http.authToken() == null) {
+            throw new ConfigException("http.metrics-auth", "needs http.auth-token");
+        }
+        if (limits.maxRoutes() < 1) {
+            throw new ConfigException("limits.max-routes", "must be at least 1, got " + limits.maxRoutes());
+        }
+        if (limits.meteredRoutes() < 0) {
+            throw new ConfigException("limits.metered-routes", "must not be negative, got " + limits.meteredRoutes());
+        }
+        positive("limits.idle-eviction", limits.idleEviction());
+        positive("overrides.max-lifetime", overrides.maxLifetime());
+        if (operations.maxThreadReplacements() < 0) {
+            throw new ConfigException("operations.max-thread-replacements",
+                    "must not be negative, got " + operations.maxThreadReplacements());
+        }
+        positive("operations.thread-replacement-window", operations.threadReplacementWindow());
+        if (rocksdb.blockCacheMb() < 1) {
+            throw new ConfigException("rocksdb.block-cache-mb", "must be at least 1, got " + rocksdb.blockCacheMb());
+        }
+        if (rocksdb.writeBufferMb() < 1 || rocksdb.writeBufferMb() > rocksdb.blockCacheMb()) {
+            throw new ConfigException("rocksdb.write-buffer-mb",
+                    "must be 1 … rocksdb.block-cache-mb (" + rocksdb.blockCacheMb() + "), got " + rocksdb.writeBufferMb());
+        }
+        if (rocksdb.maxWriteBuffers() < 1) {
+            throw new ConfigException("rocksdb.max-write-buffers", "must be at least 1, got " + rocksdb.maxWriteBuffers());
         }
         requireNonBlank("kafka.bootstrap.servers", kafka.get("bootstrap.servers"));
         requireNonBlank("kafka.application.id", kafka.get("application.id"));

@@ -515,7 +515,7 @@ class ConfigLoaderTest {
     void aSectionGivenAsAScalarSaysWhatItShouldBe() throws IOException {
         Path file = yaml("http: 8080\n");
 
-        assertThat(errorOf(() -> load(file))).isEqualTo("http: expected a mapping with keys port, got 8080");
+        assertThat(errorOf(() -> load(file))).isEqualTo("http: expected a mapping with keys port, host, auth-token, metrics-auth, request-timeout, status-cache, got 8080");
     }
 
     @Test

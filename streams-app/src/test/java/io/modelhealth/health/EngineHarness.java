@@ -117,14 +117,14 @@ public final class EngineHarness {
         AppConfig.Reroute noSettle = new AppConfig.Reroute(r.enabled(), r.probeShare(), r.ttl(), r.restoreSteps(),
                 r.stepInterval(), r.panicThreshold(), r.panicMinRoutes(), java.time.Duration.ZERO, r.suspectHold());
         return withRoutes(new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(),
-                d.detection(), d.anomaly(), noSettle, d.alerts(), d.routes(), d.otlp(), d.scopes(), d.families()), fallbacks);
+                d.detection(), d.anomaly(), noSettle, d.alerts(), d.routes(), d.otlp(), d.scopes(), d.families(), d.limits(), d.overrides(), d.operations(), d.rocksdb()), fallbacks);
     }
 
     public static AppConfig withRoutes(AppConfig b, Map<String, List<String>> fallbacks) {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         fallbacks.forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(b.kafka(), b.http(), b.topics(), b.telemetry(), b.classes(), b.windows(), b.detection(),
-                b.anomaly(), b.reroute(), b.alerts(), routes, b.otlp(), b.scopes(), b.families());
+                b.anomaly(), b.reroute(), b.alerts(), routes, b.otlp(), b.scopes(), b.families(), b.limits(), b.overrides(), b.operations(), b.rocksdb());
     }
 
     public static long at(long rel) {

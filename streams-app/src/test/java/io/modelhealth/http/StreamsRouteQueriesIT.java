@@ -89,7 +89,7 @@ class StreamsRouteQueriesIT {
                 prefix + "." + t.reroutes(), prefix + "." + t.overrides(), PARTITIONS, kafka.replicationFactor());
         AppConfig config = new AppConfig(base.kafka(), base.http(), topics, base.telemetry(), base.classes(),
                 base.windows(), base.detection(), base.anomaly(), base.reroute(), base.alerts(),
-                Map.of(WITHDRAWN, new AppConfig.Route(List.of("openai/gpt-5"))), base.otlp(), base.scopes(), base.families());
+                Map.of(WITHDRAWN, new AppConfig.Route(List.of("openai/gpt-5"))), base.otlp(), base.scopes(), base.families(), base.limits(), base.overrides(), base.operations(), base.rocksdb());
         try (TopicAdmin admin = TopicAdmin.connect(kafka.bootstrapServers(), kafka.clientProperties(), Duration.ofSeconds(30))) {
             admin.ensure(AppTopics.specs(topics));
         }

@@ -405,6 +405,6 @@ class DashboardQueriesIT {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         scenario.fallbacks().forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
-                c.anomaly(), c.reroute(), c.alerts(), routes, c.otlp(), c.scopes(), c.families()).validate();
+                c.anomaly(), c.reroute(), c.alerts(), routes, c.otlp(), c.scopes(), c.families(), c.limits(), c.overrides(), c.operations(), c.rocksdb()).validate();
     }
 }

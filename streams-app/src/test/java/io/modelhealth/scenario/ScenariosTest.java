@@ -60,7 +60,7 @@ class ScenariosTest {
         Scenarios.byName(name).fallbacks().forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         AppConfig d = AppConfig.defaults();
         AppConfig config = new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(),
-                d.detection(), d.anomaly(), d.reroute(), d.alerts(), routes, d.otlp(), d.scopes(), d.families());
+                d.detection(), d.anomaly(), d.reroute(), d.alerts(), routes, d.otlp(), d.scopes(), d.families(), d.limits(), d.overrides(), d.operations(), d.rocksdb());
         assertThat(config.validate().fallbacksOf(CLAUDE_FABLE)).containsExactly(CLAUDE_HAIKU, GPT, GEMINI_PRO);
     }
 

@@ -17,7 +17,7 @@ public final class TestConfigs {
         Map<String, AppConfig.Route> routes = new LinkedHashMap<>();
         chains.forEach((route, chain) -> routes.put(route, new AppConfig.Route(chain)));
         return new AppConfig(d.kafka(), d.http(), d.topics(), d.telemetry(), d.classes(), d.windows(), d.detection(),
-                d.anomaly(), d.reroute(), d.alerts(), routes, d.otlp(), d.scopes(), d.families()).validate();
+                d.anomaly(), d.reroute(), d.alerts(), routes, d.otlp(), d.scopes(), d.families(), d.limits(), d.overrides(), d.operations(), d.rocksdb()).validate();
     }
 
     /** {@code c} with another lateness bound ({@code windows.grace}) and in-partition disorder allowance. */
@@ -26,12 +26,12 @@ public final class TestConfigs {
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(),
                 new AppConfig.Windows(w.bucket(), grace, w.punctuateInterval(), outOfOrder, w.idlePartitionAfter(),
                         w.watermarkInterval()),
-                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.otlp(), c.scopes(), c.families()).validate();
+                c.detection(), c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.otlp(), c.scopes(), c.families(), c.limits(), c.overrides(), c.operations(), c.rocksdb()).validate();
     }
 
     /** {@code c} with other scope settings and model families. */
     public static AppConfig withScopes(AppConfig c, AppConfig.Scopes scopes, Map<String, List<String>> families) {
         return new AppConfig(c.kafka(), c.http(), c.topics(), c.telemetry(), c.classes(), c.windows(), c.detection(),
-                c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.otlp(), scopes, families).validate();
+                c.anomaly(), c.reroute(), c.alerts(), c.routes(), c.otlp(), scopes, families, c.limits(), c.overrides(), c.operations(), c.rocksdb()).validate();
     }
 }

@@ -21,7 +21,7 @@ final class SinkConfigs {
                 base.telemetry(), base.classes(), base.windows(), base.detection(), base.anomaly(), base.reroute(),
                 new AppConfig.Alerts(a.runbookBaseUrl(), a.statusPageUrl(), a.providerShare(), a.providerMinRoutes(),
                         alertmanagerUrl, resendInterval),
-                base.routes(), base.otlp(), base.scopes(), base.families()).validate();
+                base.routes(), base.otlp(), base.scopes(), base.families(), base.limits(), base.overrides(), base.operations(), base.rocksdb()).validate();
     }
 
     /** {@code base} with another Alertmanager URL (null: none). */
