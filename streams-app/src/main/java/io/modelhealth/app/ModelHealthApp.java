@@ -77,7 +77,7 @@ public final class ModelHealthApp implements AutoCloseable {
         int partitions = inputs[0];
         int port = config.http().port() == 0 ? freePort() : config.http().port();
         MetricsRegistry registry = new MetricsRegistry();
-        HealthMetrics metrics = new HealthMetrics(registry.registry());
+        HealthMetrics metrics = new HealthMetrics(registry.registry(), config.namedRoutes(), config.limits().meteredRoutes());
         Topology topology = HealthTopology.build(config, version, partitions, inputs[1], metrics);
         Properties props = StreamsSettings.from(config);
         if (!config.kafka().containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {

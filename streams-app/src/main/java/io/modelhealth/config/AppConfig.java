@@ -100,6 +100,17 @@ public record AppConfig(
     }
 
     /**
+     * Every route the config names: {@code routes} keys, their fallbacks and {@code families} members. These are
+     * always admitted and always metered ({@code limits}): they are the routes dashboards and fallbacks rely on.
+     */
+    public java.util.Set<String> namedRoutes() {
+        java.util.Set<String> named = new java.util.TreeSet<>(routes.keySet());
+        routes.values().forEach(r -> named.addAll(r.fallbacks()));
+        families.values().forEach(named::addAll);
+        return java.util.Collections.unmodifiableSet(named);
+    }
+
+    /**
      * HTTP server for /metrics, the API and the status page (README "HTTP API").
      *
      * @param port           listening port (0: any free port)

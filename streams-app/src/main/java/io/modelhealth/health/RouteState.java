@@ -212,6 +212,11 @@ public final class RouteState {
         return override;
     }
 
+    /** The state to go back to when calls return after IDLE; unhealthy while an incident is paused by silence. */
+    public HealthState resumeState() {
+        return resumeState;
+    }
+
     public long lastCallAt() {
         return lastCallAt;
     }

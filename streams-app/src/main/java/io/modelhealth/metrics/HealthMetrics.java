@@ -5,24 +5,27 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.HealthWindow;
 import io.modelhealth.schemas.OutcomeClass;
 import io.modelhealth.telemetry.RouteIds;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The app's own meters (docs/design.md "Metrics"), named in Micrometer's dotted form; the Prometheus
  * registry renders them as {@code model_health_calls_total}, {@code model_health_state}, … Tags are
- * low-cardinality: route, class, state, reason — never an event id. Per-route meters are removed
- * with {@link #forgetRoute} so routes that disappear stop being exported. Thread-safe: stream
- * threads record, the HTTP thread scrapes.
+ * low-cardinality: route, class, state, reason — never an event id. Per-route numbers are not meters:
+ * they are kept compact per route and exported at scrape time by {@link RouteSeriesCollector}, for the
+ * configured routes and the {@code limits.metered-routes} unhealthiest and busiest others, so /metrics
+ * stays bounded however many routes input names. {@link #forgetRoute} drops a route that has gone away.
+ * Thread-safe: stream threads record, the HTTP thread scrapes.
  */
 public final class HealthMetrics {
 
@@ -43,12 +46,18 @@ public final class HealthMetrics {
     /** OTLP input: spans that became calls, and spans skipped because they are not LLM calls (by reason). */
     public static final String SPANS_INGESTED = "model.health.spans.ingested";
     public static final String SPANS_SKIPPED = "model.health.spans.skipped";
+    /** Routes not admitted or evicted, by reason (see {@link #ROUTE_DROP_REASONS}). */
+    public static final String ROUTES_DROPPED = "model.health.routes.dropped";
+    public static final String ROUTES_UNMETERED = "model.health.routes.unmetered";
+    public static final String ROUTE_LIMIT = "max_routes";
+    public static final String ROUTE_IDLE = "idle";
+    public static final List<String> ROUTE_DROP_REASONS = List.of(ROUTE_LIMIT, ROUTE_IDLE);
 
     private static final OutcomeClass[] CLASSES = OutcomeClass.values();
     private static final HealthState[] STATES = HealthState.values();
 
     private final MeterRegistry registry;
-    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Map<String, RouteSeries> routes = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Counter> reroutes = new ConcurrentHashMap<>();
     private final Map<String, Counter> alerts = new ConcurrentHashMap<>();
@@ -62,57 +71,73 @@ public final class HealthMetrics {
     private final Map<String, Counter> spansSkipped = new ConcurrentHashMap<>();
     private final DistributionSummary detection;
 
-    /** Per-route meters, registered on the route's first call. */
-    private final class RouteMeters {
-        final Counter[] calls = new Counter[CLASSES.length];
-        final AtomicInteger state = new AtomicInteger(HealthState.HEALTHY.ordinal());
-        final AtomicInteger held = new AtomicInteger();
-        final Map<String, double[]> gaugeValues = new ConcurrentHashMap<>();
-        final List<Meter> meters = new ArrayList<>();
+    /**
+     * A route's numbers, compact: plain counters and values, no meter objects (≈ 0.3 KB instead of the ~20 KB
+     * of ~25 Micrometer meters). {@link RouteSeriesCollector} turns the metered ones into series at scrape time.
+     * Each route has one writer per field (its route task; the fleet task for state and held); the scrape
+     * reads whatever was last written.
+     */
+    static final class RouteSeries {
+        final String route;
+        final String provider;
+        final String model;
+        final AtomicLongArray calls = new AtomicLongArray(CLASSES.length);
+        volatile int state = HealthState.HEALTHY.ordinal();
+        /** 0: not held; else the ordinal of the {@link Held} cause + 1. */
+        volatile int held;
+        /** Error ratio per (window, class): index window * CLASSES.length + class; NaN until a window closed. */
+        volatile double[] ratios;
+        volatile String[] ratioWindows;
+        /** Latency p50, p95, p99 of the last closed window, in seconds; NaN when the window had none. */
+        final double[] latency = {Double.NaN, Double.NaN, Double.NaN};
 
-        RouteMeters(String route) {
-            String provider = RouteIds.provider(route);
-            String model = RouteIds.model(route);
-            for (OutcomeClass c : CLASSES) {
-                Counter counter = Counter.builder(CALLS).description("Finished LLM calls seen, by outcome class")
-                        .tags("route", route, "provider", provider, "model", model, "class", c.wireName())
-                        .register(registry);
-                calls[c.ordinal()] = counter;
-                meters.add(counter);
-            }
-            for (HealthState s : STATES) {
-                meters.add(Gauge.builder(STATE, state, v -> v.get() == s.ordinal() ? 1 : 0)
-                        .description("1 for the route's current health state, 0 for the others")
-                        .tags("route", route, "state", s.name())
-                        // Gauges hold their object weakly by default: the registry outlives this class's
-                        // instance in tests, and a collected holder would read NaN.
-                        .strongReference(true).register(registry));
-            }
-            for (Held h : Held.values()) {
-                meters.add(Gauge.builder(REROUTE_HELD, held, v -> v.get() == h.ordinal() + 1 ? 1 : 0)
-                        .description("1 while the route is unhealthy but its reroute is held back, by cause")
-                        .tags("route", route, "cause", h.tag).strongReference(true).register(registry));
-            }
+        RouteSeries(String route) {
+            this.route = route;
+            this.provider = RouteIds.provider(route);
+            this.model = RouteIds.model(route);
         }
 
-        void gauge(String name, Tags tags, String description, String baseUnit, double value) {
-            String key = name + tags;
-            double[] holder = gaugeValues.get(key);
-            if (holder == null) {
-                double[] fresh = {value};
-                holder = gaugeValues.putIfAbsent(key, fresh);
-                if (holder == null) {
-                    holder = fresh;
-                    meters.add(Gauge.builder(name, fresh, h -> h[0]).description(description).baseUnit(baseUnit)
-                            .tags(tags).strongReference(true).register(registry));
-                }
+        long totalCalls() {
+            long n = 0;
+            for (int i = 0; i < calls.length(); i++) {
+                n += calls.get(i);
             }
-            holder[0] = value;
+            return n;
+        }
+
+        boolean unhealthy() {
+            return state != HealthState.HEALTHY.ordinal() && state != HealthState.IDLE.ordinal();
         }
     }
 
+    private final Map<String, Counter> routesDropped = new ConcurrentHashMap<>();
+    private final Set<String> alwaysMetered;
+    private final int meteredRoutes;
+
+    /** Every route metered (tests, backtests). */
     public HealthMetrics(MeterRegistry registry) {
+        this(registry, Set.of(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param alwaysMetered routes that always have their own series (those the config names)
+     * @param meteredRoutes how many further routes have them: the unhealthiest, then the busiest
+     *                      ({@code limits.metered-routes})
+     */
+    public HealthMetrics(MeterRegistry registry, Set<String> alwaysMetered, int meteredRoutes) {
         this.registry = registry;
+        this.alwaysMetered = Set.copyOf(alwaysMetered);
+        this.meteredRoutes = meteredRoutes;
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            prometheus.getPrometheusRegistry().register(
+                    new RouteSeriesCollector(routes::values, this.alwaysMetered, meteredRoutes));
+        }
+        Gauge.builder(ROUTES_UNMETERED, this, HealthMetrics::unmeteredRoutes).strongReference(true)
+                .description("Routes this instance decides whose per-route series are not exported (limits.metered-routes)")
+                .register(registry);
+        for (String reason : ROUTE_DROP_REASONS) {
+            routeDropped(reason, 0);
+        }
         this.late = Counter.builder(LATE).description("Calls that arrived after their time bucket closed (beyond grace)").register(registry);
         this.duplicates = Counter.builder(DUPLICATES).description("Calls dropped as duplicates of an event_id already seen").register(registry);
         this.skew = Counter.builder(CLOCK_SKEW).description("Calls whose event time was too far in the future and was capped").register(registry);
@@ -140,14 +165,56 @@ public final class HealthMetrics {
         return registry;
     }
 
-    private RouteMeters route(String route) {
+    private RouteSeries route(String route) {
         // get first: a plain read on the per-call path, without computeIfAbsent's capturing lambda.
-        RouteMeters m = routes.get(route);
-        return m != null ? m : routes.computeIfAbsent(route, RouteMeters::new);
+        RouteSeries m = routes.get(route);
+        return m != null ? m : routes.computeIfAbsent(route, RouteSeries::new);
     }
 
     public void call(String route, OutcomeClass c) {
-        route(route).calls[c.ordinal()].increment();
+        route(route).calls.incrementAndGet(c.ordinal());
+    }
+
+    /** Calls of the route counted so far in the class (what {@code model_health_calls_total} exports). */
+    public long calls(String route, OutcomeClass c) {
+        RouteSeries m = routes.get(route);
+        return m == null ? 0 : m.calls.get(c.ordinal());
+    }
+
+    /** Calls counted so far, every route and class. */
+    public long calls() {
+        long n = 0;
+        for (RouteSeries m : routes.values()) {
+            n += m.totalCalls();
+        }
+        return n;
+    }
+
+    /** Routes held here whose series are not exported: beyond the configured ones and {@code limits.metered-routes}. */
+    public int unmeteredRoutes() {
+        int others = 0;
+        for (String route : routes.keySet()) {
+            if (!alwaysMetered.contains(route)) {
+                others++;
+            }
+        }
+        return Math.max(0, others - meteredRoutes);
+    }
+
+    /** Routes with numbers held here (metered or not). */
+    public int routes() {
+        return routes.size();
+    }
+
+    /** A route not admitted ({@code max_routes}) or evicted ({@code idle}): {@code model_health_routes_dropped_total}. */
+    public void routeDropped(String reason) {
+        routeDropped(reason, 1);
+    }
+
+    private void routeDropped(String reason, double amount) {
+        routesDropped.computeIfAbsent(reason, r -> Counter.builder(ROUTES_DROPPED)
+                .description("Routes not admitted (max_routes: limits.max-routes reached) or evicted (idle: limits.idle-eviction)")
+                .tag("reason", r).register(registry)).increment(amount);
     }
 
     /** Why an unhealthy route's traffic was not moved. */
@@ -163,32 +230,55 @@ public final class HealthMetrics {
 
     /** Whether (and why) the route's reroute is held back right now; null = not held. */
     public void held(String route, Held cause) {
-        route(route).held.set(cause == null ? 0 : cause.ordinal() + 1);
+        route(route).held = cause == null ? 0 : cause.ordinal() + 1;
     }
 
     public void state(String route, HealthState state) {
-        route(route).state.set(state.ordinal());
+        route(route).state = state.ordinal();
     }
 
-    /** Error ratio of one class over one named window ("1m", "5m", ...). */
+    /**
+     * Error ratio of one class over one named window ("1m", "5m", ...). A route exports the windows it was
+     * first given, in that order (the processor always passes the same two).
+     */
     public void errorRatio(String route, OutcomeClass c, String window, double ratio) {
-        route(route).gauge(ERROR_RATIO, Tags.of("route", route, "class", c.wireName(), "window", window),
-                "Share of the route's calls in the window that fell in the class", null, ratio);
+        RouteSeries m = route(route);
+        String[] windows = m.ratioWindows;
+        int w = windows == null ? -1 : indexOf(windows, window);
+        if (w < 0) {
+            String[] grown = windows == null ? new String[]{window} : Arrays.copyOf(windows, windows.length + 1);
+            grown[grown.length - 1] = window;
+            double[] ratios = new double[grown.length * CLASSES.length];
+            Arrays.fill(ratios, Double.NaN);
+            if (m.ratios != null) {
+                System.arraycopy(m.ratios, 0, ratios, 0, m.ratios.length);
+            }
+            w = grown.length - 1;
+            m.ratios = ratios;
+            m.ratioWindows = grown;
+        }
+        m.ratios[w * CLASSES.length + c.ordinal()] = ratio;
+    }
+
+    private static int indexOf(String[] a, String v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].equals(v)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Latency quantiles of the route's last closed window. */
     public void window(HealthWindow w) {
-        RouteMeters m = route(w.route());
-        setLatency(m, w.route(), "0.5", w.latencyP50Ms());
-        setLatency(m, w.route(), "0.95", w.latencyP95Ms());
-        setLatency(m, w.route(), "0.99", w.latencyP99Ms());
+        RouteSeries m = route(w.route());
+        m.latency[0] = seconds(w.latencyP50Ms());
+        m.latency[1] = seconds(w.latencyP95Ms());
+        m.latency[2] = seconds(w.latencyP99Ms());
     }
 
-    private void setLatency(RouteMeters m, String route, String quantile, Double millis) {
-        if (millis != null) {
-            m.gauge(LATENCY, Tags.of("route", route, "quantile", quantile),
-                    "End-to-end call latency of the route's last closed window", "seconds", millis / 1000.0);
-        }
+    private static double seconds(Double millis) {
+        return millis == null ? Double.NaN : millis / 1000.0;
     }
 
     public void deadLetter(String reason) {
@@ -261,12 +351,9 @@ public final class HealthMetrics {
                 .tag("dimension", d).register(registry)).increment();
     }
 
-    /** Stops exporting a route's meters (it has gone away). */
+    /** Stops exporting a route's series (it has gone away). */
     public void forgetRoute(String route) {
-        RouteMeters m = routes.remove(route);
-        if (m != null) {
-            m.meters.forEach(registry::remove);
-        }
+        routes.remove(route);
         scopeStates.entrySet().removeIf(e -> {
             if (e.getKey().startsWith(route + "|")) {
                 registry.remove(e.getValue());

@@ -60,6 +60,11 @@ public final class FleetDecider implements FleetView {
     /** Routes scheduled for reconciliation, by (dueAt, route). */
     private final TreeSet<Due> due = new TreeSet<>();
     private final Set<String> dirty = new LinkedHashSet<>();
+    /** Routes that may be evicted once quiet for {@code limits.idle-eviction}, by (when, route). */
+    private final TreeSet<Due> evictions = new TreeSet<>();
+    private final List<String> evicted = new ArrayList<>();
+    private final long idleEvictionMs;
+    private final Set<String> namedRoutes;
 
     private record Due(long at, String route) implements Comparable<Due> {
         @Override
@@ -76,6 +81,8 @@ public final class FleetDecider implements FleetView {
         this.suspectHoldMs = config.reroute().suspectHold().toMillis();
         this.alerts = new AlertFactory(config.alerts().runbookBaseUrl(), config.alerts().statusPageUrl());
         this.panicGuard = new PanicGuard(config.reroute().panicThreshold(), config.reroute().panicMinRoutes());
+        this.idleEvictionMs = config.limits().idleEviction().toMillis();
+        this.namedRoutes = config.namedRoutes();
     }
 
     // ---------------------------------------------------------------- inputs
@@ -86,6 +93,7 @@ public final class FleetDecider implements FleetView {
         if (r.dueAt != Long.MIN_VALUE) {
             due.add(new Due(r.dueAt, r.route));
         }
+        scheduleEviction(r);
     }
 
     /** A route's new verdict at event time {@code at}. Decisions it calls for are taken by {@link #advanceTo}. */
@@ -95,6 +103,7 @@ public final class FleetDecider implements FleetView {
         r.verdict = v;
         dirty.add(r.route);
         schedule(r, at + (needsChoice(r) ? settleMs : 0));
+        scheduleEviction(r);
         boolean fitnessChanged = old == null || old.state() != v.state() || old.suspect() != v.suspect()
                 || old.availabilitySuspect() != v.availabilitySuspect();
         if (fitnessChanged) {
@@ -115,6 +124,38 @@ public final class FleetDecider implements FleetView {
             r.dueAt = Long.MIN_VALUE;
             reconcile(r, d.at(), out);
         }
+        while (!evictions.isEmpty() && evictions.first().at() <= now) {
+            FleetRoute r = routes.get(evictions.pollFirst().route());
+            if (r != null && evictable(r) && r.verdict.since() + idleEvictionMs <= now) {
+                routes.remove(r.route);
+                dirty.remove(r.route);
+                evicted.add(r.route);
+            }
+        }
+    }
+
+    /**
+     * A route quiet (IDLE outside an incident) since its verdict began, that never had a command and has no alert
+     * open: forgetting it changes no decision (an unknown route is as fit a fallback as an IDLE one), and a route
+     * that had commands keeps its entry so its epochs keep rising.
+     */
+    private boolean evictable(FleetRoute r) {
+        RouteVerdict v = r.verdict;
+        return v != null && v.state() == HealthState.IDLE && !v.incident() && r.epoch == 0 && r.openAlerts.isEmpty()
+                && r.dueAt == Long.MIN_VALUE && !namedRoutes.contains(v.route());
+    }
+
+    private void scheduleEviction(FleetRoute r) {
+        if (r.verdict != null && r.verdict.state() == HealthState.IDLE && !r.verdict.incident()) {
+            evictions.add(new Due(r.verdict.since() + idleEvictionMs, r.route));
+        }
+    }
+
+    /** Routes evicted since the last call (to be deleted from the store); see {@link #evictable}. */
+    public List<String> drainEvicted() {
+        List<String> r = List.copyOf(evicted);
+        evicted.clear();
+        return r;
     }
 
     /** Routes changed since the last call (to be written to the store). */

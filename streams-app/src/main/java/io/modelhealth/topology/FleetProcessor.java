@@ -164,6 +164,10 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
         for (FleetRoute r : decider.drainDirty()) {
             routes.put(r.route(), r);
         }
+        for (String route : decider.drainEvicted()) {
+            routes.delete(route);
+            metrics.forgetRoute(route);
+        }
     }
 
     /** Sorts as (at, route, seq): fixed-width decimal numbers, so string order is time order. */

@@ -29,7 +29,7 @@ public sealed interface HealthEvent {
     record ToFleet(FleetEvent event) implements HealthEvent {
     }
 
-    /** A call too late to count: dead-lettered, never dropped silently. */
-    record TooLate(DeadLetter dead, byte[] originalKey) implements HealthEvent {
+    /** A call the route stage will not judge (too late, or its route over {@code limits.max-routes}): never dropped silently. */
+    record DeadLettered(DeadLetter dead, byte[] originalKey) implements HealthEvent {
     }
 }

@@ -180,13 +180,13 @@ public final class HealthTopology {
             stores.add(RouteProcessor.DEDUP_STORE);
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
-                .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, metrics), Named.as("route-health"),
+                .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, inputPartitions, metrics), Named.as("route-health"),
                         stores.toArray(String[]::new))
                 .split(Named.as("health-"))
                 .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))
                 .branch((k, v) -> v instanceof HealthEvent.AnomalyChanged, Branched.as("anomalies"))
                 .branch((k, v) -> v instanceof HealthEvent.ToFleet, Branched.as("fleet"))
-                .branch((k, v) -> v instanceof HealthEvent.TooLate, Branched.as("late"))
+                .branch((k, v) -> v instanceof HealthEvent.DeadLettered, Branched.as("late"))
                 .defaultBranch(Branched.as("alerts"));
 
         out.get("health-windows").mapValues(v -> ((HealthEvent.WindowClosed) v).window(), Named.as("windows-value"))
@@ -194,7 +194,7 @@ public final class HealthTopology {
         out.get("health-anomalies").mapValues(v -> ((HealthEvent.AnomalyChanged) v).anomaly(), Named.as("anomalies-value"))
                 .to(topics.anomalies().name(), topics.anomalies().produced("anomalies-sink"));
         out.get("health-late")
-                .map((k, v) -> KeyValue.pair(((HealthEvent.TooLate) v).originalKey(), ((HealthEvent.TooLate) v).dead()),
+                .map((k, v) -> KeyValue.pair(((HealthEvent.DeadLettered) v).originalKey(), ((HealthEvent.DeadLettered) v).dead()),
                         Named.as("late-dead-letter"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("late-dlq-sink"));
         KStream<String, io.modelhealth.schemas.Alert> anomalyAlerts = out.get("health-alerts")

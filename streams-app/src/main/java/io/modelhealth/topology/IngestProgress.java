@@ -13,7 +13,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * each call (marked {@code direct} when its producer already put it on its route's partition), and
  * this partition's progress as a {@link RouteEvent.Watermark} — the largest event time read so far,
  * less {@code windows.out-of-order} — at most every {@code windows.watermark-interval} (wall clock),
- * or "idle" once the partition has had no records for {@code windows.idle-partition-after}. The
+ * or "idle" once the partition has had no records for {@code windows.idle-partition-after} while its
+ * thread was free to deliver them (see {@link #punctuate}). The
  * watermark follows the calls it covers on every partition of {@code calls-by-route}
  * ({@link WatermarkPartitioner}), so a route task knows when it has seen everything up to a time.
  * Each input partition of each input topic is one upstream: a watermark names it by its slot,
@@ -32,7 +33,10 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     private ProcessorContext<String, RouteEvent> context;
     private int partition;
     private long maxEventTime = Long.MIN_VALUE;
-    private long lastRecordWall;
+    /** The later of the last record and the last punctuation (wall clock). */
+    private long lastTickWall;
+    /** Wall time without records, counted only while the thread ran punctuations (see {@link #punctuate}). */
+    private long silentMs;
     private long lastMarkWall = Long.MIN_VALUE;
     private long lastMarkTime = Long.MIN_VALUE;
     private boolean idle;
@@ -53,7 +57,8 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     public void init(ProcessorContext<String, RouteEvent> context) {
         this.context = context;
         this.partition = slotBase + context.taskId().partition();
-        this.lastRecordWall = context.currentSystemTimeMs();
+        this.lastTickWall = context.currentSystemTimeMs();
+        this.silentMs = 0;
         context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -64,7 +69,8 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
             return;
         }
         long wall = context.currentSystemTimeMs();
-        lastRecordWall = wall;
+        lastTickWall = wall;
+        silentMs = 0;
         maxEventTime = Math.max(maxEventTime, record.timestamp());
         boolean direct = in.keyedByRoute() && context.recordMetadata()
                 .map(m -> m.partition() == WatermarkPartitioner.partitionOf(in.route(), inputPartitions)).orElse(false);
@@ -75,8 +81,17 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
         }
     }
 
+    /**
+     * A gap between two looks counts at most half of {@code windows.idle-partition-after}: after a stall of the
+     * stream thread (a long drain elsewhere, a GC pause) the first punctuation comes before the records that
+     * queued meanwhile are processed, and must not call a partition with a backlog idle — that moved the low
+     * watermark past its unread calls, which then counted out of order. A partition is idle after at least two
+     * looks with nothing delivered in between, as long a wait as before when the thread is not stalled.
+     */
     private void punctuate(long wall) {
-        if (!idle && wall - lastRecordWall >= idleAfterMs) {
+        silentMs += Math.min(Math.max(0, wall - lastTickWall), idleAfterMs / 2);
+        lastTickWall = wall;
+        if (!idle && silentMs >= idleAfterMs) {
             idle = true;
             emit(wall);
         } else if (!idle && maxEventTime != Long.MIN_VALUE && maxEventTime - outOfOrderMs > lastMarkTime) {

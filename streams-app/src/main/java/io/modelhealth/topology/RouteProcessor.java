@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -38,6 +39,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -107,9 +109,24 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             return size() > MAX_LIVE_STATES;
         }
     };
-    /** Routes this task owns; rebuilt from the store on the first punctuation after a (re)start. */
+    /** Units (routes and their scopes) this task owns; rebuilt from the store when the task (re)starts. */
     private final Set<String> localRoutes = new LinkedHashSet<>();
-    private boolean indexed;
+    /** How many of {@link #localRoutes} are routes (not scopes): what {@link #routeCap} bounds. */
+    private int routeCount;
+    private final Set<String> namedRoutes;
+    private final int routeCap;
+    private final long idleEvictionMs;
+    /**
+     * Routes recently refused for the cap, so {@code routes_dropped{reason="max_routes"}} counts routes, not their
+     * calls; bounded, so a route refused again after many others may count twice.
+     */
+    private final Map<String, Boolean> refused = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_REFUSED_REMEMBERED;
+        }
+    };
+    static final int MAX_REFUSED_REMEMBERED = 4096;
     private final long[] upstreamTime;
     private final boolean[] upstreamIdle;
     private final boolean[] upstreamKnown;
@@ -131,7 +148,11 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     static final int MAX_MIRRORED = 200_000;
     private final Forwarder forwarder = new Forwarder();
 
-    public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, HealthMetrics metrics) {
+    /**
+     * @param upstreamPartitions partitions whose progress makes the low watermark (calls, and spans when OTLP is on)
+     * @param routeTasks         partitions of the by-route topics: each task admits its share of {@code limits.max-routes}
+     */
+    public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, int routeTasks, HealthMetrics metrics) {
         this.engine = new RouteHealth(config, configVersion);
         this.scoped = new ScopedHealth(config, engine);
         this.classifier = new OutcomeClassifier(config.classes());
@@ -150,6 +171,12 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         Duration longW = config.longestWindow();
         this.ratioWindows = new String[]{Durations.format(shortW), Durations.format(longW)};
         this.ratioWindowMs = new long[]{shortW.toMillis(), longW.toMillis()};
+        this.namedRoutes = config.namedRoutes();
+        // Routes hash to tasks the same way on every run, so a fixed share per task makes admission a function of
+        // the telemetry alone (not of how tasks are spread over instances), and bounds every instance: one that
+        // holds all the tasks holds at most about limits.max-routes.
+        this.routeCap = (int) Math.ceil(config.limits().maxRoutes() / (double) Math.max(1, routeTasks));
+        this.idleEvictionMs = config.limits().idleEviction().toMillis();
     }
 
     @Override
@@ -157,8 +184,15 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         this.context = context;
         this.live.clear();
         this.localRoutes.clear();
-        this.indexed = false;
+        this.routeCount = 0;
+        this.refused.clear();
         this.store = context.getStateStore(STATE_STORE);
+        // Init runs after the stores are restored: the index is right before the first input is admitted.
+        try (KeyValueIterator<String, RouteState> it = store.all()) {
+            while (it.hasNext()) {
+                track(it.next().key);
+            }
+        }
         this.seen = dedupMs > 0 ? context.getStateStore(DEDUP_STORE) : null;
         this.pending = context.getStateStore(PENDING_STORE);
         this.progress = context.getStateStore(PROGRESS_STORE);
@@ -225,9 +259,13 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             return;
         }
         OutcomeClass cls = classifier.classify(call);
-        metrics.call(route, cls);
         if (processed != Long.MIN_VALUE && ts <= processed) {
             // Behind the low watermark: it counts at once (its bucket is amended), or is too late.
+            if (!admitted(route)) {
+                refuse(record.key(), call, ts, context.recordMetadata());
+                return;
+            }
+            metrics.call(route, cls);
             RouteState s = load(route, call);
             Touched units = new Touched();
             units.put(s);
@@ -253,14 +291,46 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     }
 
     private void tooLate(Record<String, RouteEvent> record, LlmCall call, long ts) {
-        byte[] value = ContractSerdes.LLM_CALL.serialize("", call);
-        DeadLetter d = DeadLetters.of(DeadLetter.TOO_LATE, "call at " + Instant.ofEpochMilli(ts) + " arrived "
-                        + Durations.format(Duration.ofMillis(processed - ts)) + " behind the low watermark "
-                        + Instant.ofEpochMilli(processed) + "; windows.grace is " + Durations.format(Duration.ofMillis(graceMs)),
-                context.recordMetadata(), ts, record.key().getBytes(StandardCharsets.UTF_8), value);
-        metrics.deadLetter(DeadLetter.TOO_LATE);
-        context.forward(new Record<>(record.key(), new HealthEvent.TooLate(d, record.key().getBytes(StandardCharsets.UTF_8)),
-                Math.max(0, processed)));
+        deadLetter(record.key(), call, ts, context.recordMetadata(), DeadLetter.TOO_LATE, "call at " + Instant.ofEpochMilli(ts) + " arrived "
+                + Durations.format(Duration.ofMillis(processed - ts)) + " behind the low watermark "
+                + Instant.ofEpochMilli(processed) + "; windows.grace is " + Durations.format(Duration.ofMillis(graceMs)));
+    }
+
+    /** @param source the call's own record, when it is the one being processed (a drain knows no call's offset) */
+    private void deadLetter(String route, LlmCall call, long ts, Optional<RecordMetadata> source, String reason,
+                            String error) {
+        byte[] key = route.getBytes(StandardCharsets.UTF_8);
+        DeadLetter d = DeadLetters.of(reason, error, source, ts, key, ContractSerdes.LLM_CALL.serialize("", call));
+        metrics.deadLetter(reason);
+        context.forward(new Record<>(route, new HealthEvent.DeadLettered(d, key), Math.max(0, Math.max(processed, ts))));
+    }
+
+    // ---------------------------------------------------------------- admission (limits.max-routes)
+
+    /** Whether calls of the route may be judged: it has state here, the config names it, or the task has room. */
+    private boolean admitted(String route) {
+        return localRoutes.contains(route) || namedRoutes.contains(route) || routeCount < routeCap;
+    }
+
+    /** A call of a route over the cap: dead-lettered with its reason, so nothing is lost without a trace. */
+    private void refuse(String route, LlmCall call, long ts, Optional<RecordMetadata> source) {
+        if (refused.put(route, Boolean.TRUE) == null) {
+            metrics.routeDropped(HealthMetrics.ROUTE_LIMIT);
+        }
+        deadLetter(route, call, ts, source, DeadLetter.ROUTE_LIMIT, "route " + route + " is new and this task already decides "
+                + routeCount + " routes, its share of limits.max-routes; routes the config names are always admitted");
+    }
+
+    private void track(String key) {
+        if (localRoutes.add(key) && key.indexOf(io.modelhealth.schemas.Scopes.SEPARATOR) < 0) {
+            routeCount++;
+        }
+    }
+
+    private void untrack(String key) {
+        if (localRoutes.remove(key) && key.indexOf(io.modelhealth.schemas.Scopes.SEPARATOR) < 0) {
+            routeCount--;
+        }
     }
 
     // ---------------------------------------------------------------- the low watermark
@@ -350,11 +420,19 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 LlmCall call = kv.value;
                 RouteState s = touched.changed.get(route);
                 if (s == null) {
+                    if (!admitted(route)) {
+                        refuse(route, call, ts, Optional.empty());
+                        pending.delete(kv.key);
+                        pendingCount--;
+                        continue;
+                    }
                     s = load(route, call);
                     touched.put(s);
                 }
+                OutcomeClass cls = classifier.classify(call);
+                metrics.call(route, cls);
                 resetForwarder();
-                scoped.onCall(s, touched, call, classifier.classify(call), ts, forwarder);
+                scoped.onCall(s, touched, call, cls, ts, forwarder);
                 if (forwarder.windowsClosed) {
                     exportRatios(s);
                 }
@@ -401,15 +479,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         if (processed > lastFleetMark) {
             forwardFleetWatermark(wallNow);
         }
-        if (!indexed) {
-            try (KeyValueIterator<String, RouteState> it = store.all()) {
-                while (it.hasNext()) {
-                    localRoutes.add(it.next().key);
-                }
-            }
-            indexed = true;
-        }
         List<String> forget = new ArrayList<>();
+        List<String> evict = new ArrayList<>();
         Touched touched = new Touched();
         for (String route : new ArrayList<>(localRoutes)) {
             RouteState s = touched.get(route);
@@ -427,13 +498,41 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             if (forwarder.windowsClosed) {
                 exportRatios(s);
             }
-            if (s.state() == HealthState.IDLE && s.lastCallAt() != Long.MIN_VALUE
-                    && processed - s.lastCallAt() > FORGET_METRICS_AFTER_MS) {
-                forget.add(route);
+            if (s.scopeDim() == null && s.state() == HealthState.IDLE && s.lastCallAt() != Long.MIN_VALUE) {
+                long quiet = processed - s.lastCallAt();
+                if (quiet > idleEvictionMs && !inIncident(s) && !namedRoutes.contains(route)) {
+                    evict.add(route);
+                } else if (quiet > FORGET_METRICS_AFTER_MS) {
+                    forget.add(route);
+                }
             }
         }
         touched.write();
         forget.forEach(metrics::forgetRoute);
+        for (String route : evict) {
+            evict(route, touched);
+        }
+    }
+
+    /** An IDLE route in the middle of an incident keeps its state: its decision stays in force while it is quiet. */
+    private static boolean inIncident(RouteState s) {
+        return s.resumeState() != null && s.resumeState().isUnhealthy();
+    }
+
+    /**
+     * Forgets a route that has been quiet for {@code limits.idle-eviction}: its state and its scopes' are
+     * tombstoned and its series removed, so routes that came and went do not accumulate. Should it call again,
+     * it starts afresh (HEALTHY), as a route never seen.
+     */
+    private void evict(String route, Touched touched) {
+        String prefix = route + io.modelhealth.schemas.Scopes.SEPARATOR;
+        for (String key : new ArrayList<>(localRoutes)) {
+            if (key.equals(route) || key.startsWith(prefix)) {
+                touched.remove(key);
+            }
+        }
+        metrics.forgetRoute(route);
+        metrics.routeDropped(HealthMetrics.ROUTE_IDLE);
     }
 
     /** The units (a route and its scopes) one step has changed, written to the store once at its end. */
@@ -451,14 +550,14 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             String key = state.key();
             changed.put(key, state);
             live.put(key, state);
-            localRoutes.add(key);
+            track(key);
         }
 
         @Override
         public void remove(String key) {
             changed.remove(key);
             live.remove(key);
-            localRoutes.remove(key);
+            untrack(key);
             store.delete(key);
         }
 
@@ -521,7 +620,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** The route's state, or a fresh one named after the call (or, for an override, the route id). */
     private RouteState load(String route, LlmCall call) {
-        localRoutes.add(route);
+        track(route);
         RouteState s = stored(route);
         if (s != null) {
             return s;
