@@ -3,6 +3,7 @@ package io.modelhealth.http;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -11,6 +12,8 @@ import java.util.function.Function;
  * polls every 2 s, so without this the cost grows with the number of tabs. Callers that arrive
  * while the value is being computed wait for that computation instead of starting their own.
  * A computation that throws (the stores are not queryable) is not kept: the next caller tries again.
+ * The wait is interruptible, so a request cut by {@code http.request-timeout} frees its thread even
+ * while another one's computation hangs.
  *
  * @param <T> the value, immutable: every caller gets the same instance
  */
@@ -20,6 +23,7 @@ final class Snapshot<T> {
     private final Duration maxAge;
     /** Computes the value from the instant it is taken at (the page shows "since" against it). */
     private final Function<Instant, T> compute;
+    private final ReentrantLock lock = new ReentrantLock();
     private Instant takenAt;
     private T value;
 
@@ -30,12 +34,23 @@ final class Snapshot<T> {
         this.compute = compute;
     }
 
-    synchronized T get() {
-        Instant now = clock.instant();
-        if (value == null || maxAge.isZero() || !now.isBefore(takenAt.plus(maxAge))) {
-            value = compute.apply(now);
-            takenAt = now;
+    /** @throws NotReadyException when interrupted while another caller computes the value */
+    T get() {
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotReadyException("interrupted while waiting for the snapshot", e);
         }
-        return value;
+        try {
+            Instant now = clock.instant();
+            if (value == null || maxAge.isZero() || !now.isBefore(takenAt.plus(maxAge))) {
+                value = compute.apply(now);
+                takenAt = now;
+            }
+            return value;
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.modelhealth.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -78,6 +79,14 @@ class HttpGuardsTest {
         HttpApi api = start(AppConfig.Http.DEFAULT.withPort(0), Fleet.duringIncident(), Clock.systemUTC());
         assertThat(api.address().getAddress().isAnyLocalAddress()).isTrue();
         assertThat(get(api, "/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anAddressThatIsNotThisHostsFailsAtStartNamingIt() {
+        // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this host.
+        assertThatThrownBy(() -> start(new AppConfig.Http(0, "192.0.2.1", null, false, LONG, Duration.ZERO),
+                Fleet.duringIncident(), Clock.systemUTC()))
+                .isInstanceOf(IOException.class).hasMessageContaining("cannot listen on 192.0.2.1:0");
     }
 
     // ---------------------------------------------------------------- http.request-timeout
@@ -256,7 +265,7 @@ class HttpGuardsTest {
         }
     }
 
-    private static boolean connects(Socket socket, InetSocketAddress address) throws IOException {
+    static boolean connects(Socket socket, InetSocketAddress address) throws IOException {
         try {
             socket.connect(address, 2000);
             return true;
@@ -266,7 +275,7 @@ class HttpGuardsTest {
     }
 
     /** A non-loopback IPv4 address of this host, if it has one. */
-    private static Optional<InetAddress> otherLocalAddress() throws SocketException {
+    static Optional<InetAddress> otherLocalAddress() throws SocketException {
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (!nic.isUp() || nic.isLoopback()) {
                 continue;
