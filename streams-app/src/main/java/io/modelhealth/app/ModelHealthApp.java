@@ -15,6 +15,7 @@ import io.modelhealth.topology.AppTopics;
 import io.modelhealth.topology.HealthTopology;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -97,11 +98,13 @@ public final class ModelHealthApp implements AutoCloseable {
         try {
             String server = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
             HostInfo self = server == null ? null : HostInfo.buildFromEndpoint(server);
-            http = new HttpApi(port, registry.registry(), new StreamsRouteQueries(streams, new RouteHealth(config, version), self));
+            http = new HttpApi(config.http().withPort(port), registry.registry(),
+                    StreamsRouteQueries.of(streams, new RouteHealth(config, version), self, config.http()), Clock.systemUTC());
         } catch (IOException e) {
             streamsMetrics.close();
             registry.close();
-            throw new StartupException("cannot listen on HTTP port " + port + " (http.port): " + e.getMessage(), e);
+            throw new StartupException("cannot listen on " + config.http().host() + ":" + port + " (http.host, http.port): "
+                    + e.getMessage(), e);
         }
         AlertmanagerSink alertmanagerSink = null;
         if (config.alerts().alertmanagerUrl() != null) {

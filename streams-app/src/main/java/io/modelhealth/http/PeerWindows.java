@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * ({@code GET /internal/windows[/{provider}/{model}]} on their {@code application.server}). The
  * windows live in the owning instance's local store, so this is the only way to show them
  * elsewhere. Best effort with a short timeout: a peer that does not answer means "windows
- * unavailable", never a failed request.
+ * unavailable", never a failed request. With {@code http.auth-token} set, every instance of the app
+ * has the same token and sends it to the others ({@code Authorization: Bearer}).
  */
 final class PeerWindows {
 
@@ -45,9 +46,12 @@ final class PeerWindows {
 
     private final HttpClient client;
     private final Duration timeout;
+    private final String token;
 
-    PeerWindows(Duration timeout) {
+    /** @param token the {@code http.auth-token} the peers want, or null when they want none */
+    PeerWindows(Duration timeout, String token) {
         this.timeout = timeout;
+        this.token = token;
         this.client = HttpClient.newBuilder().connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
     }
@@ -109,7 +113,11 @@ final class PeerWindows {
     }
 
     private HttpRequest request(Peer peer, String path) {
-        return HttpRequest.newBuilder(peer.uri(path)).timeout(timeout).GET()
-                .header("Accept", "application/json").build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(peer.uri(path)).timeout(timeout).GET()
+                .header("Accept", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return request.build();
     }
 }

@@ -1,5 +1,6 @@
 package io.modelhealth.http;
 
+import io.modelhealth.config.AppConfig;
 import io.modelhealth.health.RouteHealth;
 import io.modelhealth.health.RouteState;
 import io.modelhealth.schemas.HealthWindow;
@@ -60,16 +61,28 @@ public final class StreamsRouteQueries implements RouteQueries {
      * @param self        this instance's {@code application.server}, or null when it is not set
      *                    (a single instance: windows of routes it does not host are then unavailable)
      * @param peerTimeout how long to wait for another instance's answer
+     * @param peerToken   the {@code http.auth-token} to send to the other instances, or null
      */
-    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout) {
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout, String peerToken) {
         this.streams = streams;
         this.engine = engine;
         this.self = self;
-        this.peers = new PeerWindows(peerTimeout);
+        this.peers = new PeerWindows(peerTimeout, peerToken);
     }
 
+    /** Peers asked within {@link #DEFAULT_PEER_TIMEOUT}, with no token. */
     public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self) {
-        this(streams, engine, self, DEFAULT_PEER_TIMEOUT);
+        this(streams, engine, self, DEFAULT_PEER_TIMEOUT, null);
+    }
+
+    /**
+     * As the app runs it: peers asked with {@code http.auth-token}, within {@link #DEFAULT_PEER_TIMEOUT}
+     * or {@code http.request-timeout} when that is shorter (a slow peer must leave the answer time to be sent).
+     */
+    public static StreamsRouteQueries of(KafkaStreams streams, RouteHealth engine, HostInfo self, AppConfig.Http http) {
+        Duration timeout = http.requestTimeout().compareTo(DEFAULT_PEER_TIMEOUT) < 0
+                ? http.requestTimeout().dividedBy(2) : DEFAULT_PEER_TIMEOUT;
+        return new StreamsRouteQueries(streams, engine, self, timeout, http.authToken());
     }
 
     @Override

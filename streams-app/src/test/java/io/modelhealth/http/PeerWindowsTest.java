@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class PeerWindowsTest {
 
     private final InMemoryRouteQueries remote = Fleet.duringIncident();
-    private final PeerWindows peers = new PeerWindows(Duration.ofMillis(500));
+    private final PeerWindows peers = new PeerWindows(Duration.ofMillis(500), null);
     private HttpApi remoteApi;
     private PeerWindows.Peer peer;
 

@@ -19,7 +19,6 @@ import io.modelhealth.topology.AppTopics;
 import io.modelhealth.topology.HealthTopology;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +60,8 @@ class StreamsRouteQueriesIT {
 
     private static final int PARTITIONS = 4;
     private static final String WITHDRAWN = "anthropic/claude-fable-5";
+    /** The instances guard their API with a token, so the windows they fetch from each other prove the peers send it. */
+    private static final String TOKEN = "it-peer-token";
 
     @TempDir
     Path stateDir;
@@ -87,7 +88,9 @@ class StreamsRouteQueriesIT {
         AppConfig.Topics topics = new AppConfig.Topics(prefix + "." + t.calls(), prefix + "." + t.deadLetters(),
                 prefix + "." + t.windows(), prefix + "." + t.anomalies(), prefix + "." + t.state(), prefix + "." + t.alerts(),
                 prefix + "." + t.reroutes(), prefix + "." + t.overrides(), PARTITIONS, kafka.replicationFactor());
-        AppConfig config = new AppConfig(base.kafka(), base.http(), topics, base.telemetry(), base.classes(),
+        AppConfig.Http guarded = new AppConfig.Http(0, "127.0.0.1", TOKEN, false, base.http().requestTimeout(),
+                base.http().statusCache());
+        AppConfig config = new AppConfig(base.kafka(), guarded, topics, base.telemetry(), base.classes(),
                 base.windows(), base.detection(), base.anomaly(), base.reroute(), base.alerts(),
                 Map.of(WITHDRAWN, new AppConfig.Route(List.of("openai/gpt-5"))), base.otlp(), base.scopes(), base.families(), base.limits(), base.overrides(), base.operations(), base.rocksdb());
         try (TopicAdmin admin = TopicAdmin.connect(kafka.bootstrapServers(), kafka.clientProperties(), Duration.ofSeconds(30))) {
@@ -178,9 +181,9 @@ class StreamsRouteQueriesIT {
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         KafkaStreams streams = new KafkaStreams(HealthTopology.build(config, "it", PARTITIONS, HealthMetrics.noop()), props);
-        StreamsRouteQueries queries = new StreamsRouteQueries(streams, new RouteHealth(config, "it"),
-                new HostInfo("127.0.0.1", port));
-        HttpApi api = new HttpApi(new InetSocketAddress("127.0.0.1", port), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        StreamsRouteQueries queries = StreamsRouteQueries.of(streams, new RouteHealth(config, "it"),
+                new HostInfo("127.0.0.1", port), config.http());
+        HttpApi api = new HttpApi(config.http().withPort(port), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 queries, Clock.systemUTC());
         streams.start();
         return new Instance(streams, queries, api);
@@ -214,7 +217,8 @@ class StreamsRouteQueriesIT {
     }
 
     private JsonNode getJson(Instance i, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + i.api().port() + path)).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + i.api().port() + path))
+                        .header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return Json.mapper().readTree(r.body());
