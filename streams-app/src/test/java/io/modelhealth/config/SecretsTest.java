@@ -24,8 +24,8 @@ class SecretsTest {
         "ssl.keystore.key", "sasl.oauthbearer.client.credentials.client.secret", "sasl.login.token",
         // Kafka's PASSWORD-typed properties under a client or listener prefix are still Kafka's passwords.
         "producer.ssl.key.password", "main.consumer.sasl.jaas.config", "listener.name.sasl_ssl.plain.sasl.jaas.config",
-        // Kafka types the PEM certificate chain as a password too: it comes with its key.
-        "ssl.keystore.certificate.chain",
+        // Kafka types PEM certificates as passwords too (the chain comes with its key).
+        "ssl.keystore.certificate.chain", "ssl.truststore.certificates",
         // Names from outside Kafka's own clients that still carry a credential.
         "basic.auth.user.info", "schema.registry.api-key", "api_key", "private.key", "SSL_KEY_PASSWORD"})
     void keysThatCarryASecretAreMaskedWhole(String key) {
