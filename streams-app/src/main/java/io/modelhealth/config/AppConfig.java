@@ -722,7 +722,8 @@ public record AppConfig(
         requireNonBlank("otlp.tenant-attribute", otlp.tenantAttribute());
         requireNonBlank("otlp.region-attribute", otlp.regionAttribute());
         if (alerts.alertmanagerUrl() != null && !alerts.alertmanagerUrl().matches("https?://.+")) {
-            throw new ConfigException("alerts.alertmanager-url", "must be an http(s) URL, got '" + alerts.alertmanagerUrl() + "'");
+            throw new ConfigException("alerts.alertmanager-url", "must be an http(s) URL, got '"
+                    + Secrets.maskValue(alerts.alertmanagerUrl()) + "'");
         }
         for (Map.Entry<String, Route> e : routes.entrySet()) {
             String route = e.getKey();

@@ -88,9 +88,8 @@ public final class ConfigLoader {
     private static final String ROUTES_ENV = ENV_PREFIX + "ROUTES";
     private static final String FAMILIES_ENV = ENV_PREFIX + "FAMILIES";
 
-    /** What a dump prints instead of a Kafka property that may hold a secret. */
-    public static final String MASK = "******";
-    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|key).*");
+    /** What a dump prints instead of a secret ({@link Secrets}). */
+    public static final String MASK = Secrets.MASK;
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
 
@@ -181,16 +180,17 @@ public final class ConfigLoader {
 
     /**
      * The effective configuration as YAML, in the shape of the config file (loading it gives the same
-     * config back). Durations are human ({@code 10s}); Kafka properties whose name contains
-     * password, secret, jaas, token or key are printed as {@value #MASK}.
+     * config back, with {@value #MASK} for each secret). Durations are human ({@code 10s}), Kafka
+     * properties sorted; every secret, app key or Kafka property, whole value or URL password, is
+     * masked by {@link Secrets}: this dump is printed at start-up and must be safe to paste anywhere.
      */
     public static String toYaml(AppConfig config) {
         ObjectNode tree = MAPPER.valueToTree(config);
         ObjectNode kafka = JsonNodeFactory.instance.objectNode();
-        new TreeMap<>(config.kafka()).forEach((k, v) -> kafka.put(k, SECRET_KEY.matcher(k).matches() ? MASK : v));
+        new TreeMap<>(config.kafka()).forEach(kafka::put);
         tree.set("kafka", kafka);
         try {
-            return YAML.writeValueAsString(tree);
+            return YAML.writeValueAsString(Secrets.maskTree(tree));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the config as YAML", e);
         }

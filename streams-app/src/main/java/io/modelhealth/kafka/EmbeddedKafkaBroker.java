@@ -348,6 +348,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a TLS client listener ({@code SSL} or {@code SASL_SSL}) on its own free port that presents
+         * the key entry of {@code keyStore} (PKCS12; {@code password} opens the store and the key). The
+         * listener advertises {@code 127.0.0.1}, so for clients that verify the host name (Kafka's default,
+         * {@code ssl.endpoint.identification.algorithm=https}) the certificate needs the IP SAN
+         * {@code 127.0.0.1}. Client certificates ({@code ssl.client.auth}, a trust store) and SASL
+         * mechanisms are per-listener {@link #brokerProperty broker properties},
+         * {@code listener.name.<name lower-cased>.<property>}.
+         */
+        public Builder sslListener(String name, SecurityProtocol protocol, Path keyStore, String password) {
+            if (protocol != SecurityProtocol.SSL && protocol != SecurityProtocol.SASL_SSL) {
+                throw new IllegalArgumentException("a TLS listener is SSL or SASL_SSL, not " + protocol);
+            }
+            listener(name, protocol);
+            String prefix = listenerPrefix(name);
+            brokerProperty(prefix + "ssl.keystore.type", "PKCS12");
+            brokerProperty(prefix + "ssl.keystore.location", keyStore.toAbsolutePath());
+            brokerProperty(prefix + "ssl.keystore.password", password);
+            brokerProperty(prefix + "ssl.key.password", password);
+            return this;
+        }
+
+        /** {@code listener.name.<name>.}: the prefix of a listener's own broker properties. */
+        public static String listenerPrefix(String listenerName) {
+            return "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
+        }
+
         /** How long {@link #start()} may take before it gives up (default 60 s). */
         public Builder startupTimeout(Duration timeout) {
             this.startupTimeout = Objects.requireNonNull(timeout, "timeout");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelhealth.alerts.sink.AlertmanagerSink;
 import io.modelhealth.app.ModelHealthApp;
 import io.modelhealth.config.AppConfig;
 import io.modelhealth.config.ConfigLoader;
@@ -14,6 +15,8 @@ import io.modelhealth.schemas.RouteStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -104,7 +107,9 @@ class SaslScramIT {
                 "MODEL_HEALTH_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(LISTENER),
                 "MODEL_HEALTH_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
                 "MODEL_HEALTH_KAFKA_SASL_MECHANISM", SCRAM,
-                "MODEL_HEALTH_KAFKA_SASL_JAAS_CONFIG", jaas(APP, APP_PASSWORD));
+                "MODEL_HEALTH_KAFKA_SASL_JAAS_CONFIG", jaas(APP, APP_PASSWORD),
+                // Nothing listens there: the sink's failed posts show that it reads the alerts under its ACLs.
+                "MODEL_HEALTH_ALERTS_ALERTMANAGER_URL", "http://127.0.0.1:" + closedPort());
         config = ConfigLoader.load(null, env, Map.of("http.port", "0"));
 
         try (Admin plaintext = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
@@ -224,6 +229,22 @@ class SaslScramIT {
     }
 
     /**
+     * The Alertmanager sink reads the alerts topic in its own consumer group ({@code <application.id>-alertmanager-sink}):
+     * with the ACLs of docs/security.md it gets the page and tries to post it.
+     */
+    @Test
+    void theAlertmanagerSinkReadsTheAlertsUnderItsOwnAcls() throws Exception {
+        EndToEnd.sendWithdrawal(sasl(TELEMETRY, TELEMETRY_PASSWORD), config.topics().calls());
+        EndToEnd.awaitState(sasl(ADMIN, ADMIN_PASSWORD), config.topics().state(), EndToEnd.WITHDRAWN, HealthState.BLOCKED);
+        EndToEnd.awaitReady(app.httpPort());
+
+        await("the sink's first post").atMost(EndToEnd.TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() ->
+                EndToEnd.get(app.httpPort(), "/metrics").body().lines()
+                        .filter(l -> l.startsWith("model_health_alertmanager_posts_total{outcome=\"error\""))
+                        .anyMatch(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0));
+    }
+
+    /**
      * deploy/k8s/base/prometheusrule.yaml against the real {@code /metrics}: every metric a rule selects
      * is exported under that name, with the labels the rule matches on ({@code up} is Prometheus' own).
      */
@@ -280,15 +301,24 @@ class SaslScramIT {
         return new KafkaProducer<>(props);
     }
 
+    private static int closedPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static UserScramCredentialUpsertion user(String name, String password) {
         return new UserScramCredentialUpsertion(name, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password);
     }
 
     /**
-     * The app principal's ACLs, as docs/configuration.md describes them: read its inputs, write its
-     * outputs (and read the state topic, which feeds the global fleet store), describe all of them
-     * (the start-up topic check), and the Kafka Streams permissions on its group, its internal
-     * topics and its transactional ids, all prefixed with {@code application.id}.
+     * The app principal's ACLs, as docs/security.md lists them: read its inputs, write its outputs
+     * (and read the state topic, which feeds the global fleet store), describe all of them (the
+     * start-up topic check), the Kafka Streams permissions on its group, its internal topics and its
+     * transactional ids, all prefixed with {@code application.id}, and for the Alertmanager sink READ
+     * on the alerts topic and on its own group.
      */
     private static List<AclBinding> appAcls(AppConfig.Topics t) {
         List<AclBinding> acls = new ArrayList<>();
@@ -299,6 +329,9 @@ class SaslScramIT {
             acls.add(allow(APP, topic(out), AclOperation.WRITE));
         }
         acls.add(allow(APP, topic(t.state()), AclOperation.READ));
+        acls.add(allow(APP, topic(t.alerts()), AclOperation.READ));
+        acls.add(allow(APP, new ResourcePattern(ResourceType.GROUP, AlertmanagerSink.groupId(config), PatternType.LITERAL),
+                AclOperation.READ));
         for (String any : List.of(t.calls(), t.overrides(), t.deadLetters(), t.windows(), t.anomalies(), t.state(),
                 t.alerts(), t.reroutes(), t.scopedReroutes())) {
             acls.add(allow(APP, topic(any), AclOperation.DESCRIBE));

@@ -1,6 +1,7 @@
 package io.modelhealth.alerts.sink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.modelhealth.config.Secrets;
 import io.modelhealth.schemas.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -56,7 +57,9 @@ final class AlertmanagerClient {
         try {
             base = new URI(baseUrl.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("alerts.alertmanager-url: not a URL: " + e.getMessage(), e);
+            // The parser's message quotes the input, userinfo and all: masked, and without the cause, whose
+            // stack trace would quote it again.
+            throw new IllegalArgumentException("alerts.alertmanager-url: not a URL: " + Secrets.maskValue(e.getMessage()));
         }
         if (base.getScheme() == null || !base.getScheme().matches("(?i)https?") || base.getHost() == null) {
             throw new IllegalArgumentException("alerts.alertmanager-url: must be an http(s) URL with a host, e.g. http://alertmanager:9093");
