@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -39,7 +38,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -258,13 +256,15 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             metrics.duplicate();
             return;
         }
+        if (!admitted(route)) {
+            refuse(route, call, ts);
+            return;
+        }
+        // The route has its place from its first call on, pending or not.
+        track(route);
         OutcomeClass cls = classifier.classify(call);
         if (processed != Long.MIN_VALUE && ts <= processed) {
             // Behind the low watermark: it counts at once (its bucket is amended), or is too late.
-            if (!admitted(route)) {
-                refuse(record.key(), call, ts, context.recordMetadata());
-                return;
-            }
             metrics.call(route, cls);
             RouteState s = load(route, call);
             Touched units = new Touched();
@@ -291,33 +291,37 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     }
 
     private void tooLate(Record<String, RouteEvent> record, LlmCall call, long ts) {
-        deadLetter(record.key(), call, ts, context.recordMetadata(), DeadLetter.TOO_LATE, "call at " + Instant.ofEpochMilli(ts) + " arrived "
+        deadLetter(record.key(), call, ts, DeadLetter.TOO_LATE, "call at " + Instant.ofEpochMilli(ts) + " arrived "
                 + Durations.format(Duration.ofMillis(processed - ts)) + " behind the low watermark "
                 + Instant.ofEpochMilli(processed) + "; windows.grace is " + Durations.format(Duration.ofMillis(graceMs)));
     }
 
-    /** @param source the call's own record, when it is the one being processed (a drain knows no call's offset) */
-    private void deadLetter(String route, LlmCall call, long ts, Optional<RecordMetadata> source, String reason,
-                            String error) {
+    /** A call of the record being processed, dead-lettered with that record's coordinates. */
+    private void deadLetter(String route, LlmCall call, long ts, String reason, String error) {
         byte[] key = route.getBytes(StandardCharsets.UTF_8);
-        DeadLetter d = DeadLetters.of(reason, error, source, ts, key, ContractSerdes.LLM_CALL.serialize("", call));
+        DeadLetter d = DeadLetters.of(reason, error, context.recordMetadata(), ts, key,
+                ContractSerdes.LLM_CALL.serialize("", call));
         metrics.deadLetter(reason);
         context.forward(new Record<>(route, new HealthEvent.DeadLettered(d, key), Math.max(0, Math.max(processed, ts))));
     }
 
     // ---------------------------------------------------------------- admission (limits.max-routes)
 
-    /** Whether calls of the route may be judged: it has state here, the config names it, or the task has room. */
+    /**
+     * Whether calls of the route may be judged: it has its place here already, the config names it, or the task
+     * has room. Decided on arrival, where the call's record is at hand for its dead letter: which new routes take
+     * the last places of a full task then depends on arrival order — the cap is a safety valve, not a rule.
+     */
     private boolean admitted(String route) {
         return localRoutes.contains(route) || namedRoutes.contains(route) || routeCount < routeCap;
     }
 
     /** A call of a route over the cap: dead-lettered with its reason, so nothing is lost without a trace. */
-    private void refuse(String route, LlmCall call, long ts, Optional<RecordMetadata> source) {
+    private void refuse(String route, LlmCall call, long ts) {
         if (refused.put(route, Boolean.TRUE) == null) {
             metrics.routeDropped(HealthMetrics.ROUTE_LIMIT);
         }
-        deadLetter(route, call, ts, source, DeadLetter.ROUTE_LIMIT, "route " + route + " is new and this task already decides "
+        deadLetter(route, call, ts, DeadLetter.ROUTE_LIMIT, "route " + route + " is new and this task already decides "
                 + routeCount + " routes, its share of limits.max-routes; routes the config names are always admitted");
     }
 
@@ -420,12 +424,6 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 LlmCall call = kv.value;
                 RouteState s = touched.changed.get(route);
                 if (s == null) {
-                    if (!admitted(route)) {
-                        refuse(route, call, ts, Optional.empty());
-                        pending.delete(kv.key);
-                        pendingCount--;
-                        continue;
-                    }
                     s = load(route, call);
                     touched.put(s);
                 }

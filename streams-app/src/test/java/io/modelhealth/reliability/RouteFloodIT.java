@@ -68,7 +68,7 @@ class RouteFloodIT {
         // backlog this size drains on a busy 2-core machine, a partition the consumer has not fetched for 2 s is not
         // idle, and calling it so moved the low watermark past its unread calls, which then counted out of order
         // (measured: a REROUTE to a sibling withdrawn 150 ms later). Longer here; see docs/reliability.md.
-        java.nio.file.Files.writeString(app.file(), "windows:\n  idle-partition-after: 20s\n", java.nio.file.StandardOpenOption.APPEND);
+        java.nio.file.Files.writeString(app.file(), "windows:\n  idle-partition-after: 8s\n", java.nio.file.StandardOpenOption.APPEND);
         AppConfig config = app.createTopics();
         named = config.namedRoutes();
 
