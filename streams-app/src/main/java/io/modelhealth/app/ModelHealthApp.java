@@ -15,6 +15,7 @@ import io.modelhealth.topology.AppTopics;
 import io.modelhealth.topology.HealthTopology;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,10 +51,12 @@ public final class ModelHealthApp implements AutoCloseable {
     private final HttpApi http;
     /** Posts the alerts topic to Alertmanager; null without alerts.alertmanager-url. */
     private final AlertmanagerSink alertmanagerSink;
+    /** The block cache and memtable budget of every store; freed after Kafka Streams has closed. */
+    private final BoundedRocksDbConfig.Memory rocksDbMemory;
 
     private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, MetricsRegistry registry,
                            HealthMetrics metrics, KafkaStreamsMetrics streamsMetrics, HttpApi http,
-                           AlertmanagerSink alertmanagerSink) {
+                           AlertmanagerSink alertmanagerSink, BoundedRocksDbConfig.Memory rocksDbMemory) {
         this.config = config;
         this.configVersion = configVersion;
         this.streams = streams;
@@ -62,6 +65,7 @@ public final class ModelHealthApp implements AutoCloseable {
         this.streamsMetrics = streamsMetrics;
         this.http = http;
         this.alertmanagerSink = alertmanagerSink;
+        this.rocksDbMemory = rocksDbMemory;
     }
 
     /**
@@ -84,11 +88,18 @@ public final class ModelHealthApp implements AutoCloseable {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + port);
         }
         props.putAll(streamsOverrides);
+        BoundedRocksDbConfig.Memory rocksDbMemory = BoundedRocksDbConfig.Memory.of(config.rocksdb());
+        props.put(BoundedRocksDbConfig.MEMORY, rocksDbMemory);
         KafkaStreams streams = new KafkaStreams(topology, props);
+        ThreadReplacements replacements = new ThreadReplacements(config.operations(), Clock.systemUTC(), registry.registry());
         streams.setUncaughtExceptionHandler(e -> {
-            // Input can't cause this (bad records are dead-lettered); a broker or bug can. With exactly-once
-            // a new thread resumes from the last commit, so nothing is lost or doubled.
-            log.error("stream thread failed; replacing it", e);
+            // Input can't cause this (bad records are dead-lettered); a broker, a misconfigured topic or a bug can.
+            // With exactly-once a new thread resumes from the last commit, so nothing is lost or doubled; if it
+            // fails again and again, ThreadReplacements turns /healthz 503 and the pod is restarted.
+            replacements.replaced();
+            log.error("stream thread failed; replacing it ({} replacements within operations.thread-replacement-window, "
+                    + "at most {} allowed{})", replacements.recentCount(), config.operations().maxThreadReplacements(),
+                    replacements.looping() ? ": /healthz now answers 503" : "", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((now, before) -> log.info("kafka streams {} -> {}", before, now));
@@ -97,10 +108,13 @@ public final class ModelHealthApp implements AutoCloseable {
         try {
             String server = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
             HostInfo self = server == null ? null : HostInfo.buildFromEndpoint(server);
-            http = new HttpApi(port, registry.registry(), new StreamsRouteQueries(streams, new RouteHealth(config, version), self));
+            StreamsRouteQueries queries = new StreamsRouteQueries(streams, new RouteHealth(config, version), self,
+                    StreamsRouteQueries.DEFAULT_PEER_TIMEOUT, replacements::looping);
+            http = new HttpApi(port, registry.registry(), queries);
         } catch (IOException e) {
             streamsMetrics.close();
             registry.close();
+            rocksDbMemory.close();
             throw new StartupException("cannot listen on HTTP port " + port + " (http.port): " + e.getMessage(), e);
         }
         AlertmanagerSink alertmanagerSink = null;
@@ -113,6 +127,7 @@ public final class ModelHealthApp implements AutoCloseable {
                 streams.close();
                 streamsMetrics.close();
                 registry.close();
+                rocksDbMemory.close();
                 throw new StartupException("cannot create the Alertmanager sink (alerts.alertmanager-url): " + e.getMessage(), e);
             }
         }
@@ -124,7 +139,8 @@ public final class ModelHealthApp implements AutoCloseable {
         if (alertmanagerSink != null) {
             alertmanagerSink.start();
         }
-        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http, alertmanagerSink);
+        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http, alertmanagerSink,
+                rocksDbMemory);
     }
 
     private static int freePort() {
@@ -204,6 +220,11 @@ public final class ModelHealthApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The RocksDB memory every store of this instance shares (what {@code rocksdb.*} bounds). */
+    public BoundedRocksDbConfig.Memory rocksDbMemory() {
+        return rocksDbMemory;
+    }
+
     /** The port the HTTP server listens on (metrics, API, status page). */
     public int httpPort() {
         return http.port();
@@ -219,5 +240,6 @@ public final class ModelHealthApp implements AutoCloseable {
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
         registry.close();
+        rocksDbMemory.close();
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -53,6 +54,8 @@ public final class StreamsRouteQueries implements RouteQueries {
     private final RouteHealth engine;
     private final HostInfo self;
     private final PeerWindows peers;
+    /** True while stream threads keep dying and being replaced (ThreadReplacements): not alive then. */
+    private final BooleanSupplier replacementLoop;
 
     /**
      * @param streams     the app's Kafka Streams (started or not: queries answer 503 until it runs)
@@ -60,12 +63,19 @@ public final class StreamsRouteQueries implements RouteQueries {
      * @param self        this instance's {@code application.server}, or null when it is not set
      *                    (a single instance: windows of routes it does not host are then unavailable)
      * @param peerTimeout how long to wait for another instance's answer
+     * @param replacementLoop true while stream threads keep failing and being replaced: {@link #alive()} is then false
      */
-    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout) {
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout,
+                               BooleanSupplier replacementLoop) {
         this.streams = streams;
         this.engine = engine;
         this.self = self;
         this.peers = new PeerWindows(peerTimeout);
+        this.replacementLoop = replacementLoop;
+    }
+
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout) {
+        this(streams, engine, self, peerTimeout, () -> false);
     }
 
     public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self) {
@@ -120,7 +130,9 @@ public final class StreamsRouteQueries implements RouteQueries {
     @Override
     public boolean alive() {
         KafkaStreams.State state = streams.state();
-        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+        // A thread replaced again and again is a failure too, though the client never leaves RUNNING for long.
+        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+                && !replacementLoop.getAsBoolean();
     }
 
     @Override
