@@ -8,13 +8,20 @@ import io.modelhealth.config.ConfigLoader;
 import io.modelhealth.kafka.KafkaBrokerExtension;
 import io.modelhealth.kafka.TopicAdmin;
 import io.modelhealth.topology.AppTopics;
+import io.modelhealth.schemas.ContractSerdes;
+import io.modelhealth.schemas.RerouteCommand;
+import io.modelhealth.testing.Calls;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +32,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -39,13 +50,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The app judging its own processing, on a real broker: the bounded RocksDB setter is what the running
  * stores use, and a record that fails on every attempt turns a thread-replacement loop into a 503 on
- * {@code /healthz} instead of looping unseen.
+ * {@code /healthz} instead of looping unseen, and epochs outlive an application reset.
  */
 class OperationsIT {
 
     @RegisterExtension
     static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
+    private static final String WITHDRAWN = "anthropic/claude-fable-5";
+    private static final String FALLBACK = "openai/gpt-5";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
@@ -62,7 +75,13 @@ class OperationsIT {
         flags.put("topics.replication-factor", Short.toString(kafka.replicationFactor()));
         flags.put("http.port", "0");
         flags.putAll(extra);
-        AppConfig config = ConfigLoader.load(null, Map.of(), flags);
+        Path file = stateDir.resolve(prefix + ".yaml");
+        try {
+            Files.writeString(file, "routes:\n  " + WITHDRAWN + ":\n    fallbacks: [" + FALLBACK + "]\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        AppConfig config = ConfigLoader.load(file, Map.of(), flags);
         try (TopicAdmin admin = TopicAdmin.connect(kafka.bootstrapServers(), config.kafka(), Duration.ofSeconds(30))) {
             admin.ensure(AppTopics.specs(config));
         }
@@ -70,9 +89,13 @@ class OperationsIT {
     }
 
     private Map<String, String> streamsOverrides() {
+        return streamsOverrides(stateDir.resolve("state"));
+    }
+
+    private static Map<String, String> streamsOverrides(Path dir) {
         // session.timeout.ms at the broker's minimum: a dead thread's member is dropped from the group that much
         // sooner, so the replacement thread gets the failing task back in seconds, not 45 s.
-        return Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(), StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0",
+        return Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.toString(), StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0",
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
     }
 
@@ -123,6 +146,78 @@ class OperationsIT {
             String metrics = get(app, "/metrics").body();
             assertThat(metrics).containsPattern("model_health_stream_thread_replacements_total(\\{[^}]*\\})? [2-9]");
         }
+    }
+
+    /**
+     * An application reset: the monitor's state is wiped (here: a new application id and state directory on the
+     * same topics, reading the calls from where they end, as {@code kafka-streams-application-reset --to-latest}
+     * leaves it). The first command it issues must outrank every command the old state issued, or routing
+     * clients that remember the old epochs drop it as stale. Fails with epochs counted from 1.
+     */
+    @Test
+    void epochsIssuedAfterAnApplicationResetOutrankTheOldOnes() throws Exception {
+        String prefix = kafka.uniqueTopicName("ops-reset");
+        AppConfig before = config(prefix, Map.of());
+        List<RerouteCommand> old = withdrawAndAwaitCommands(before, stateDir.resolve("before"), List.of());
+
+        AppConfig after = config(prefix, Map.of("kafka.application.id", prefix + "-reset",
+                "kafka.main.consumer.auto.offset.reset", "latest"));
+        List<RerouteCommand> all = withdrawAndAwaitCommands(after, stateDir.resolve("after"), old);
+        List<RerouteCommand> fresh = all.subList(old.size(), all.size());
+
+        // A routing client (routing-client's RerouteView: it cannot be a dependency here, it depends on this module)
+        // applies a command only when its epoch is larger than the last one it applied for the key.
+        long lastOld = old.stream().filter(c -> c.key().equals(WITHDRAWN)).mapToLong(RerouteCommand::epoch).max().orElseThrow();
+        RerouteCommand first = fresh.stream().filter(c -> c.key().equals(WITHDRAWN)).findFirst().orElseThrow();
+        assertThat(first.epoch()).as("first epoch of %s after the reset; the last before was %d", WITHDRAWN, lastOld)
+                .isGreaterThan(lastOld);
+    }
+
+    /** Runs the app on {@code config}, withdraws the model (403s from two tenants), returns every reroute command so far. */
+    private List<RerouteCommand> withdrawAndAwaitCommands(AppConfig config, Path dir, List<RerouteCommand> earlier)
+            throws Exception {
+        try (ModelHealthApp app = ModelHealthApp.start(config, streamsOverrides(dir))) {
+            app.awaitRunning(Duration.ofSeconds(60));
+            long now = System.currentTimeMillis();
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                for (int n = 0; n < 10; n++) {
+                    producer.send(new ProducerRecord<>(config.topics().calls(), null, now + n, Calls.key(FALLBACK),
+                            Calls.bytes(Calls.ok(FALLBACK, now + n))));
+                    producer.send(new ProducerRecord<>(config.topics().calls(), null, now + n, Calls.key(WITHDRAWN),
+                            Calls.bytes(Calls.call(WITHDRAWN, now + n, 403, "model_not_available", n % 2 == 0 ? "search" : "chat"))));
+                }
+            }
+            List<RerouteCommand> commands = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> {
+                commands.clear();
+                commands.addAll(committedCommands(config.topics().reroutes()));
+                assertThat(commands).hasSizeGreaterThan(earlier.size());
+            });
+            return commands;
+        }
+    }
+
+    private static List<RerouteCommand> committedCommands(String topic) {
+        Properties p = new Properties();
+        p.putAll(kafka.clientProperties());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<RerouteCommand> commands = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        commands.add(ContractSerdes.REROUTE_COMMAND.deserializer().deserialize(topic, r.value()));
+                    }
+                }
+            }
+        }
+        return commands;
     }
 
     private static HttpResponse<String> get(ModelHealthApp app, String path) throws Exception {
