@@ -51,10 +51,12 @@ public final class ModelHealthApp implements AutoCloseable {
     private final HttpApi http;
     /** Posts the alerts topic to Alertmanager; null without alerts.alertmanager-url. */
     private final AlertmanagerSink alertmanagerSink;
+    /** The block cache and memtable budget of every store; freed after Kafka Streams has closed. */
+    private final BoundedRocksDbConfig.Memory rocksDbMemory;
 
     private ModelHealthApp(AppConfig config, String configVersion, KafkaStreams streams, MetricsRegistry registry,
                            HealthMetrics metrics, KafkaStreamsMetrics streamsMetrics, HttpApi http,
-                           AlertmanagerSink alertmanagerSink) {
+                           AlertmanagerSink alertmanagerSink, BoundedRocksDbConfig.Memory rocksDbMemory) {
         this.config = config;
         this.configVersion = configVersion;
         this.streams = streams;
@@ -63,6 +65,7 @@ public final class ModelHealthApp implements AutoCloseable {
         this.streamsMetrics = streamsMetrics;
         this.http = http;
         this.alertmanagerSink = alertmanagerSink;
+        this.rocksDbMemory = rocksDbMemory;
     }
 
     /**
@@ -85,11 +88,18 @@ public final class ModelHealthApp implements AutoCloseable {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:" + port);
         }
         props.putAll(streamsOverrides);
+        BoundedRocksDbConfig.Memory rocksDbMemory = BoundedRocksDbConfig.Memory.of(config.rocksdb());
+        props.put(BoundedRocksDbConfig.MEMORY, rocksDbMemory);
         KafkaStreams streams = new KafkaStreams(topology, props);
+        ThreadReplacements replacements = new ThreadReplacements(config.operations(), Clock.systemUTC(), registry.registry());
         streams.setUncaughtExceptionHandler(e -> {
-            // Input can't cause this (bad records are dead-lettered); a broker or bug can. With exactly-once
-            // a new thread resumes from the last commit, so nothing is lost or doubled.
-            log.error("stream thread failed; replacing it", e);
+            // Input can't cause this (bad records are dead-lettered); a broker, a misconfigured topic or a bug can.
+            // With exactly-once a new thread resumes from the last commit, so nothing is lost or doubled; if it
+            // fails again and again, ThreadReplacements turns /healthz 503 and the pod is restarted.
+            replacements.replaced();
+            log.error("stream thread failed; replacing it ({} replacements within operations.thread-replacement-window, "
+                    + "at most {} allowed{})", replacements.recentCount(), config.operations().maxThreadReplacements(),
+                    replacements.looping() ? ": /healthz now answers 503" : "", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((now, before) -> log.info("kafka streams {} -> {}", before, now));
@@ -98,11 +108,13 @@ public final class ModelHealthApp implements AutoCloseable {
         try {
             String server = props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
             HostInfo self = server == null ? null : HostInfo.buildFromEndpoint(server);
-            http = new HttpApi(config.http().withPort(port), registry.registry(),
-                    StreamsRouteQueries.of(streams, new RouteHealth(config, version), self, config.http()), Clock.systemUTC());
+            StreamsRouteQueries queries = StreamsRouteQueries.of(streams, new RouteHealth(config, version), self, config.http(),
+                    replacements::looping);
+            http = new HttpApi(config.http().withPort(port), registry.registry(), queries, Clock.systemUTC());
         } catch (IOException e) {
             streamsMetrics.close();
             registry.close();
+            rocksDbMemory.close();
             throw new StartupException("cannot listen on " + config.http().host() + ":" + port + " (http.host, http.port): "
                     + e.getMessage(), e);
         }
@@ -116,6 +128,7 @@ public final class ModelHealthApp implements AutoCloseable {
                 streams.close();
                 streamsMetrics.close();
                 registry.close();
+                rocksDbMemory.close();
                 throw new StartupException("cannot create the Alertmanager sink (alerts.alertmanager-url): " + e.getMessage(), e);
             }
         }
@@ -127,7 +140,8 @@ public final class ModelHealthApp implements AutoCloseable {
         if (alertmanagerSink != null) {
             alertmanagerSink.start();
         }
-        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http, alertmanagerSink);
+        return new ModelHealthApp(config, version, streams, registry, metrics, streamsMetrics, http, alertmanagerSink,
+                rocksDbMemory);
     }
 
     private static int freePort() {
@@ -207,6 +221,11 @@ public final class ModelHealthApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The RocksDB memory every store of this instance shares (what {@code rocksdb.*} bounds). */
+    public BoundedRocksDbConfig.Memory rocksDbMemory() {
+        return rocksDbMemory;
+    }
+
     /** The port the HTTP server listens on (metrics, API, status page). */
     public int httpPort() {
         return http.port();
@@ -222,5 +241,6 @@ public final class ModelHealthApp implements AutoCloseable {
         streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
         registry.close();
+        rocksDbMemory.close();
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -54,6 +55,8 @@ public final class StreamsRouteQueries implements RouteQueries {
     private final RouteHealth engine;
     private final HostInfo self;
     private final PeerWindows peers;
+    /** True while stream threads keep dying and being replaced (ThreadReplacements): not alive then. */
+    private final BooleanSupplier replacementLoop;
 
     /**
      * @param streams     the app's Kafka Streams (started or not: queries answer 503 until it runs)
@@ -61,18 +64,34 @@ public final class StreamsRouteQueries implements RouteQueries {
      * @param self        this instance's {@code application.server}, or null when it is not set
      *                    (a single instance: windows of routes it does not host are then unavailable)
      * @param peerTimeout how long to wait for another instance's answer
-     * @param peerToken   the {@code http.auth-token} to send to the other instances, or null
+     * @param peerToken       the {@code http.auth-token} to send to the other instances, or null
+     * @param replacementLoop true while stream threads keep failing and being replaced: {@link #alive()} is then false
      */
-    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout, String peerToken) {
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout, String peerToken,
+                               BooleanSupplier replacementLoop) {
         this.streams = streams;
         this.engine = engine;
         this.self = self;
         this.peers = new PeerWindows(peerTimeout, peerToken);
+        this.replacementLoop = replacementLoop;
+    }
+
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout, String peerToken) {
+        this(streams, engine, self, peerTimeout, peerToken, () -> false);
+    }
+
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout,
+                               BooleanSupplier replacementLoop) {
+        this(streams, engine, self, peerTimeout, (String) null, replacementLoop);
+    }
+
+    public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self, Duration peerTimeout) {
+        this(streams, engine, self, peerTimeout, null, () -> false);
     }
 
     /** Peers asked within {@link #DEFAULT_PEER_TIMEOUT}, with no token. */
     public StreamsRouteQueries(KafkaStreams streams, RouteHealth engine, HostInfo self) {
-        this(streams, engine, self, DEFAULT_PEER_TIMEOUT, null);
+        this(streams, engine, self, DEFAULT_PEER_TIMEOUT, (String) null);
     }
 
     /**
@@ -80,9 +99,15 @@ public final class StreamsRouteQueries implements RouteQueries {
      * or {@code http.request-timeout} when that is shorter (a slow peer must leave the answer time to be sent).
      */
     public static StreamsRouteQueries of(KafkaStreams streams, RouteHealth engine, HostInfo self, AppConfig.Http http) {
+        return of(streams, engine, self, http, () -> false);
+    }
+
+    /** As {@link #of(KafkaStreams, RouteHealth, HostInfo, AppConfig.Http)}, not alive while {@code replacementLoop}. */
+    public static StreamsRouteQueries of(KafkaStreams streams, RouteHealth engine, HostInfo self, AppConfig.Http http,
+                                         BooleanSupplier replacementLoop) {
         Duration timeout = http.requestTimeout().compareTo(DEFAULT_PEER_TIMEOUT) < 0
                 ? http.requestTimeout().dividedBy(2) : DEFAULT_PEER_TIMEOUT;
-        return new StreamsRouteQueries(streams, engine, self, timeout, http.authToken());
+        return new StreamsRouteQueries(streams, engine, self, timeout, http.authToken(), replacementLoop);
     }
 
     @Override
@@ -133,7 +158,9 @@ public final class StreamsRouteQueries implements RouteQueries {
     @Override
     public boolean alive() {
         KafkaStreams.State state = streams.state();
-        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+        // A thread replaced again and again is a failure too, though the client never leaves RUNNING for long.
+        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+                && !replacementLoop.getAsBoolean();
     }
 
     @Override

@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * commands, state records and incident alerts out. Plain Java, no Kafka.
  *
  * <pre>
- *   onVerdict(verdict, at) ─┐                               ┌─▶ command (REROUTE / RESTORE, epoch + 1)
+ *   onVerdict(verdict, at) ─┐                               ┌─▶ command (REROUTE / RESTORE, next epoch)
  *   advanceTo(now)         ─┴─▶ due routes, in time order ─┼─▶ state   (model.health.state.v1)
  *                               fallback · panic guard ·    └─▶ alert   (incident alerts, firing / resolved)
  *                               overrides · expiry refresh
@@ -379,9 +379,17 @@ public final class FleetDecider implements FleetView {
         }
     }
 
+    /**
+     * Issues a command with the next epoch: {@code max(previous + 1, now)}, {@code now} being the decision's event
+     * time in ms. Seeding from event time keeps epochs growing across an application reset, which wipes the
+     * fleet's store: the first command about newer evidence outranks every command issued before it, so routing
+     * clients that remember the old epochs still apply it. And it stays a function of the telemetry alone, so a
+     * backlog, a live run and a backtest of the same input give the same epochs. A command replayed from the
+     * same evidence gets the same epoch, which clients drop as the replay it is.
+     */
     private void issue(FleetRoute r, RerouteAction action, String target, double weight, String reason, long now,
                        HealthOutputs out) {
-        r.epoch++;
+        r.epoch = Math.max(r.epoch + 1, now);
         r.lastIssuedAt = now;
         RouteVerdict v = r.verdict;
         out.command(new RerouteCommand(r.route + "#" + r.epoch, v.route(), action, target, weight,

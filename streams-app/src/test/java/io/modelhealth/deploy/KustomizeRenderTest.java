@@ -122,6 +122,59 @@ class KustomizeRenderTest {
         assertThat(statefulSet.at("/spec/podManagementPolicy").asText()).isEqualTo("Parallel");
     }
 
+    /** Static membership: each pod's stable name is its group instance id, so a restart causes no rebalance. */
+    @Test
+    void eachPodIsAStaticGroupMemberNamedAfterItself() {
+        List<String> names = envNames(app);
+        assertThat(env(app, "MODEL_HEALTH_KAFKA_GROUP_INSTANCE_ID").path("value").asText()).isEqualTo("$(POD_NAME)");
+        assertThat(names.indexOf("POD_NAME")).isLessThan(names.indexOf("MODEL_HEALTH_KAFKA_GROUP_INSTANCE_ID"));
+        // The app refuses an unexpanded $(POD_NAME) (StreamsSettingsTest); Kubernetes expands it to the pod's name.
+        Map<String, String> env = new LinkedHashMap<>(envConfigMap(app));
+        env.put("MODEL_HEALTH_KAFKA_GROUP_INSTANCE_ID", "model-health-2");
+        AppConfig config = ConfigLoader.load(null, env, Map.of());
+        assertThat(io.modelhealth.app.StreamsSettings.from(config).getProperty("group.instance.id")).isEqualTo("model-health-2");
+    }
+
+    /**
+     * Heap + RocksDB + what the JVM and RocksDB take besides fit the container's memory limit (docs/operations.md
+     * "Memory"): the heap is a share of the limit, the RocksDB cache is configuration, the rest is an allowance.
+     */
+    @Test
+    void heapAndRocksDbFitTheMemoryLimit() throws IOException {
+        String percentage = StreamSupport.stream(app.path("command").spliterator(), false).map(JsonNode::asText)
+                .filter(a -> a.startsWith("-XX:MaxRAMPercentage=")).findFirst()
+                .orElseThrow(() -> new AssertionError("the container's command sets no -XX:MaxRAMPercentage"));
+        double heapShare = Double.parseDouble(percentage.substring(percentage.indexOf('=') + 1)) / 100;
+        long limitMiB = mebibytes(app.at("/resources/limits/memory").asText());
+        Path file = writeMountedFile(statefulSet.at("/spec/template/spec"), app,
+                env(app, "MODEL_HEALTH_CONFIG").path("value").asText());
+        AppConfig config = ConfigLoader.load(file, envConfigMap(app), Map.of());
+
+        long heap = Math.round(limitMiB * heapShare);
+        long total = heap + config.rocksdb().blockCacheMb() + ROCKSDB_OUTSIDE_CACHE_MIB + JVM_NON_HEAP_MIB;
+        assertThat(total).as("heap %d + block cache %d + %d + %d MiB of a %d MiB limit", heap,
+                config.rocksdb().blockCacheMb(), ROCKSDB_OUTSIDE_CACHE_MIB, JVM_NON_HEAP_MIB, limitMiB)
+                .isLessThanOrEqualTo(limitMiB);
+        // The image's entrypoint is kept apart from the heap flag.
+        assertThat(app.path("command")).extracting(JsonNode::asText).contains("-XX:+ExitOnOutOfMemoryError", "-jar",
+                "/app/model-health.jar");
+    }
+
+    /** docs/operations.md "Memory": table readers, iterators and allocator slack that RocksDB keeps outside its cache. */
+    private static final long ROCKSDB_OUTSIDE_CACHE_MIB = 128;
+    /** docs/operations.md "Memory": metaspace, code cache, thread stacks, GC structures, direct buffers. */
+    private static final long JVM_NON_HEAP_MIB = 384;
+
+    private static long mebibytes(String quantity) {
+        if (quantity.endsWith("Gi")) {
+            return Long.parseLong(quantity.substring(0, quantity.length() - 2)) * 1024;
+        }
+        if (quantity.endsWith("Mi")) {
+            return Long.parseLong(quantity.substring(0, quantity.length() - 2));
+        }
+        throw new AssertionError("a memory limit in Gi or Mi, got " + quantity);
+    }
+
     @Test
     void probesUseTheAppsHealthEndpointsOnItsHttpPort() {
         assertThat(containerPort(app, "http")).isEqualTo(8080);

@@ -139,8 +139,8 @@ class DetectionTest {
         assertThat(c.target()).isEqualTo(B);
         assertThat(c.weight()).isEqualTo(1.0);
         assertThat(c.probeShare()).isEqualTo(0.01);
-        assertThat(c.epoch()).isEqualTo(1);
-        assertThat(c.commandId()).isEqualTo(A + "#1");
+        assertThat(c.epoch()).as("the first epoch is the decision's event time").isEqualTo(c.issuedAt().toEpochMilli());
+        assertThat(c.commandId()).isEqualTo(A + "#" + c.epoch());
         assertThat(c.state()).isEqualTo(HealthState.UNAVAILABLE);
         assertThat(c.reason()).startsWith("availability.burn_rate");
         assertThat(c.issuedAt()).isEqualTo(Instant.ofEpochMilli(detectedAt));
@@ -198,7 +198,7 @@ class DetectionTest {
         assertThat(c.action()).isEqualTo(RerouteAction.REROUTE);
         assertThat(c.target()).isEqualTo(B);
         assertThat(c.weight()).isEqualTo(1.0);
-        assertThat(c.epoch()).isEqualTo(1);
+        assertThat(c.epoch()).as("the first epoch is the decision's event time").isEqualTo(c.issuedAt().toEpochMilli());
         assertThat(c.reason()).isEqualTo("policy_block.consecutive");
         assertThat(c.state()).isEqualTo(HealthState.BLOCKED);
         assertThat(c.issuedAt()).isEqualTo(Instant.ofEpochMilli(third));

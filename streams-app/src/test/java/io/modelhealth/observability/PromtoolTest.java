@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Prometheus config and alert rules in {@code deploy/prometheus/}: valid for {@code promtool},
@@ -79,6 +81,40 @@ class PromtoolTest {
 
         assertThat(firing).as("alerts tested firing").containsAll(alerts);
         assertThat(quiet).as("alerts tested not firing").containsAll(alerts);
+    }
+
+    /**
+     * The rules files beside model-health.rules.yml: the Alertmanager sink's (its metrics exist only where the sink
+     * runs) and the routing services' (routing-client metrics, never exported by the app). Each is valid, its unit
+     * tests pass, and each of its alerts is tested firing and not firing, with its runbook anchor.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"alertmanager-sink", "routing-client"})
+    void theOtherRulesFilesAreValidAndTestedBothWays(String name) throws Exception {
+        Result check = promtool("check", "rules", "rules/" + name + ".rules.yml");
+        Result test = promtool("test", "rules", "rules/" + name + ".rules.test.yml");
+
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(test.exit()).as(test.output()).isZero();
+        assertThat(test.output()).contains("SUCCESS").doesNotContain("FAILED");
+        Path dir = ObservabilityFiles.prometheusDir().resolve("rules");
+        Set<String> firing = new HashSet<>();
+        Set<String> quiet = new HashSet<>();
+        for (JsonNode t : ObservabilityFiles.readYaml(dir.resolve(name + ".rules.test.yml")).path("tests")) {
+            for (JsonNode c : t.path("alert_rule_test")) {
+                (c.path("exp_alerts").isEmpty() ? quiet : firing).add(c.path("alertname").asText());
+            }
+        }
+        List<String> alerts = new ArrayList<>();
+        for (JsonNode group : ObservabilityFiles.readYaml(dir.resolve(name + ".rules.yml")).path("groups")) {
+            for (JsonNode r : group.path("rules")) {
+                alerts.add(r.path("alert").asText());
+                assertThat(r.at("/annotations/runbook_url").asText()).isEqualTo(RUNBOOK + r.path("alert").asText().toLowerCase(Locale.ROOT));
+            }
+        }
+        assertThat(alerts).isNotEmpty();
+        assertThat(firing).containsAll(alerts);
+        assertThat(quiet).containsAll(alerts);
     }
 
     private record Result(int exit, String output) {

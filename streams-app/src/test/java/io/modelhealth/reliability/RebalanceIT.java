@@ -162,9 +162,11 @@ class RebalanceIT {
         Map<String, List<String>> committed = byRoute(CrashRecoveryIT.contents(commands.stream()
                 .filter(c -> !c.issuedAt().isAfter(input.end())).map(IncidentInput::decision).toList()));
         assertThat(committed).isEqualTo(byRoute(CrashRecoveryIT.contents(expected.decisions())));
+        // The epochs themselves are compared with the uninterrupted run's just above (event-time seeded: FleetDecider).
         assertThat(committed.get(OUTAGE_ROUTE)).as("the outage: one REROUTE, then the first restore step")
-                .containsExactly(OUTAGE_ROUTE + " REROUTE -> " + Scenarios.GPT + " w=1.0 epoch=1",
-                        OUTAGE_ROUTE + " RESTORE -> " + Scenarios.GPT + " w=0.5 epoch=2");
+                .satisfiesExactly(
+                        d -> assertThat(d).startsWith(OUTAGE_ROUTE + " REROUTE -> " + Scenarios.GPT + " w=1.0 epoch="),
+                        d -> assertThat(d).startsWith(OUTAGE_ROUTE + " RESTORE -> " + Scenarios.GPT + " w=0.5 epoch="));
     }
 
     private static Map<String, List<String>> byRoute(List<String> decisions) {

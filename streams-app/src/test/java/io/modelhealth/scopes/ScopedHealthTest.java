@@ -92,7 +92,7 @@ class ScopedHealthTest {
         assertThat(scoped.get(0).action()).isEqualTo(RerouteAction.REROUTE);
         assertThat(scoped.get(0).target()).isEqualTo(GPT);
         assertThat(scoped.get(0).state()).isEqualTo(HealthState.BLOCKED);
-        assertThat(scoped.get(0).commandId()).isEqualTo(FABLE + "|region=" + region + "#1");
+        assertThat(scoped.get(0).commandId()).isEqualTo(FABLE + "|region=" + region + "#" + scoped.get(0).epoch());
         assertThat(scoped.get(0).issuedAt().toEpochMilli() - ScopedTraffic.T0.toEpochMilli() - BAN)
                 .as("ms from the ban to the scoped reroute").isLessThan(2_000);
         assertThat(t.inForce()).containsOnlyKeys(FABLE + "|region=" + region);
