@@ -34,9 +34,11 @@ public record DeadLetter(
     public static final String TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range";
     /** A valid call that arrived further behind the low watermark than the lateness bound ({@code windows.grace}). */
     public static final String TOO_LATE = "too_late";
+    /** A valid override whose {@code until} is further ahead of the record's time than {@code overrides.max-lifetime}. */
+    public static final String OVERRIDE_LIFETIME = "override_lifetime";
 
     /** Every reason the app uses; also the values of the {@code reason} tag of the dead-letter metric. */
     public static final java.util.List<String> REASONS =
             java.util.List.of(NULL_VALUE, NOT_UTF8, NOT_JSON, SCHEMA_VIOLATION, TOO_LARGE, TIMESTAMP_OUT_OF_RANGE,
-                    TOO_LATE);
+                    TOO_LATE, OVERRIDE_LIFETIME);
 }
