@@ -72,25 +72,26 @@ class OverridesIT {
             records.add(override(config, keyRoute(e.getValue()), e.getKey(), now));
         }
         records.add(override(config, keyRoute(tooLong), tooLongJson, now));
-        for (Example e : valid) {
-            records.add(override(config, keyRoute(e), OverrideExamples.liveAt(e, now, Duration.ofHours(1)), now));
-        }
         Feed.sendAll(kafka.clientProperties(), records);
 
         try (ModelHealthApp monitor = ModelHealthApp.start(config, Map.of());
              CommittedOutputs out = new CommittedOutputs(kafka.clientProperties(), config.topics(),
                      List.of(config.topics().deadLetters(), config.topics().state()))) {
             monitor.awaitRunning(Duration.ofSeconds(90));
-            await("every override dead-lettered or applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .untilAsserted(() -> {
-                        out.poll();
-                        assertThat(out.deadLetters()).hasSize(invalid.size() + 1);
-                        for (Example e : valid) {
-                            assertThat(states(out, config)).as("state records after %s", e)
-                                    .anyMatch(s -> s.route().equals(OverrideExamples.route(e))
-                                            && OverrideExamples.stampedAuthor(e).equals(s.overrideAuthor()));
-                        }
-                    });
+            await("every bad override dead-lettered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> assertThat(out.poll().deadLetters()).hasSize(invalid.size() + 1));
+            // Then the valid ones, each once the one before shows: two on one route applied in one go may
+            // leave one state record (the latest), and each must be seen applied.
+            for (Example e : valid) {
+                Feed.sendAll(kafka.clientProperties(), List.of(override(config, keyRoute(e),
+                        OverrideExamples.liveAt(e, Instant.now(), Duration.ofHours(1)), Instant.now())));
+                await("state record after " + e).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                        .untilAsserted(() -> assertThat(states(out.poll(), config))
+                                .anyMatch(s -> s.route().equals(OverrideExamples.route(e)) && s.override() != null
+                                        && s.override().contains(OverrideExamples.expectedEffect(e))
+                                        && OverrideExamples.stampedAuthor(e).equals(s.overrideAuthor())));
+            }
+            assertThat(out.awaitQuiet(Duration.ofSeconds(1), Duration.ofSeconds(30)).deadLetters()).hasSize(invalid.size() + 1);
 
             // Each invalid example: dead-lettered once, for the violation its name gives, with its bytes.
             Map<String, DeadLetter> byValue = new LinkedHashMap<>();

@@ -78,6 +78,22 @@ public final class OverrideExamples {
         return author.isTextual() ? author.asText() : "unknown";
     }
 
+    /**
+     * The start of how the state record describes a valid example's effect ({@code RouteHealth.describeOverride}):
+     * {@code pin BLOCKED}, {@code force reroute to openai/gpt-5}, {@code alerts silenced}...
+     */
+    public static String expectedEffect(Example example) {
+        JsonNode o = tree(example.json());
+        if (o.path("pin_state").isTextual()) {
+            return "pin " + o.path("pin_state").asText();
+        }
+        if (o.path("reroute").isTextual()) {
+            return o.path("reroute").asText().toLowerCase(java.util.Locale.ROOT) + " reroute"
+                    + (o.path("target").isTextual() ? " to " + o.path("target").asText() : "");
+        }
+        return "alerts silenced";
+    }
+
     /** The example's {@code route}, or null when it has none. */
     public static String route(Example example) {
         JsonNode route = tree(example.json()).path("route");

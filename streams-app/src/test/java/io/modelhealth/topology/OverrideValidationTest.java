@@ -91,7 +91,8 @@ class OverrideValidationTest {
                 RouteStatus last = states.get(states.size() - 1);
                 assertThat(last.override()).as("%s", e).isNotNull();
                 assertThat(last.overrideAuthor()).as("%s", e).isEqualTo(OverrideExamples.stampedAuthor(e));
-                assertThat(last.override()).contains("by " + OverrideExamples.stampedAuthor(e));
+                assertThat(last.override()).contains(OverrideExamples.expectedEffect(e))
+                        .contains("by " + OverrideExamples.stampedAuthor(e));
                 SchemaCatalog.assertValid(last);
             }
         }
