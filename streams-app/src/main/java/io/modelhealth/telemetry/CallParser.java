@@ -33,13 +33,13 @@ public final class CallParser {
     static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
     /** Largest token count: 2^53 - 1, the largest integer every JSON reader holds exactly (RFC 7493, I-JSON). */
-    static final long MAX_TOKENS = 9_007_199_254_740_991L;
-    static final int MAX_EVENT_ID = 128;
-    static final int MAX_PROVIDER = 64;
-    static final int MAX_MODEL = 256;
-    static final int MAX_REGION = 64;
-    static final int MAX_TENANT = 128;
-    static final int MAX_ERROR_TYPE = 256;
+    private static final long MAX_TOKENS = 9_007_199_254_740_991L;
+    private static final int MAX_EVENT_ID = 128;
+    private static final int MAX_PROVIDER = 64;
+    private static final int MAX_MODEL = 256;
+    private static final int MAX_REGION = 64;
+    private static final int MAX_TENANT = 128;
+    private static final int MAX_ERROR_TYPE = 256;
 
     private final JsonFactory factory;
     private final int maxRecordBytes;
