@@ -36,9 +36,11 @@ public record DeadLetter(
     public static final String TOO_LATE = "too_late";
     /** A call of a new route while its instance already holds {@code limits.max-routes} (its share of them). */
     public static final String ROUTE_LIMIT = "route_limit";
+    /** A valid override whose {@code until} is further ahead of the record's time than {@code overrides.max-lifetime}. */
+    public static final String OVERRIDE_LIFETIME = "override_lifetime";
 
     /** Every reason the app uses; also the values of the {@code reason} tag of the dead-letter metric. */
     public static final java.util.List<String> REASONS =
             java.util.List.of(NULL_VALUE, NOT_UTF8, NOT_JSON, SCHEMA_VIOLATION, TOO_LARGE, TIMESTAMP_OUT_OF_RANGE,
-                    TOO_LATE, ROUTE_LIMIT);
+                    TOO_LATE, ROUTE_LIMIT, OVERRIDE_LIFETIME);
 }

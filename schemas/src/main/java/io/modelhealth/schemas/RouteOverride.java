@@ -15,7 +15,7 @@ import java.time.Instant;
  * @param silenceAlerts no alerts for this route while the override is active
  * @param until         expiry (required: overrides are never forever)
  * @param reason        why, for the humans reading the state and alerts
- * @param author        who
+ * @param author        who wrote it (optional in the schema; the monitor stamps {@link #UNKNOWN_AUTHOR} when absent)
  * @param createdAt     when it was written
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -32,4 +32,6 @@ public record RouteOverride(
 
     public static final String FORCE = "FORCE";
     public static final String FORBID = "FORBID";
+    /** The author the monitor stamps on an override that names none, so every applied override has one. */
+    public static final String UNKNOWN_AUTHOR = "unknown";
 }

@@ -23,6 +23,8 @@ import java.util.List;
  * @param family        the model family of the route (config {@code families}), null when none
  * @param scopes        scopes of the route that are not healthy, judged and rerouted on their own (empty when none)
  * @param blastRadius   while the route is unhealthy, who still sends it calls, busiest first (empty otherwise)
+ * @param overrideAuthor who answers for the active operator override ({@code override.v1} {@code author}, or
+ *                      {@code unknown} when it named none); null when none is active
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteStatus(
@@ -41,18 +43,27 @@ public record RouteStatus(
         Instant updatedAt,
         String family,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ScopeStatus> scopes,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Caller> blastRadius) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Caller> blastRadius,
+        String overrideAuthor) {
 
     public RouteStatus {
         scopes = scopes == null ? List.of() : List.copyOf(scopes);
         blastRadius = blastRadius == null ? List.of() : List.copyOf(blastRadius);
     }
 
-    /** A route's status with no family, scopes or blast radius. */
+    /** A route's status with no override author. */
+    public RouteStatus(String route, String provider, String model, HealthState state, HealthState previousState, Instant since,
+                       String reason, Evidence evidence, String rerouteTarget, Double rerouteWeight, String override,
+                       String configVersion, Instant updatedAt, String family, List<ScopeStatus> scopes, List<Caller> blastRadius) {
+        this(route, provider, model, state, previousState, since, reason, evidence, rerouteTarget, rerouteWeight, override,
+                configVersion, updatedAt, family, scopes, blastRadius, null);
+    }
+
+    /** A route's status with no family, scopes, blast radius or override author. */
     public RouteStatus(String route, String provider, String model, HealthState state, HealthState previousState, Instant since,
                        String reason, Evidence evidence, String rerouteTarget, Double rerouteWeight, String override,
                        String configVersion, Instant updatedAt) {
         this(route, provider, model, state, previousState, since, reason, evidence, rerouteTarget, rerouteWeight, override,
-                configVersion, updatedAt, null, List.of(), List.of());
+                configVersion, updatedAt, null, List.of(), List.of(), null);
     }
 }

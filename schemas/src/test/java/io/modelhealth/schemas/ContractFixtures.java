@@ -66,7 +66,8 @@ final class ContractFixtures {
                         null, T0, "first calls seen", null, null, null, null, CONFIG, T0)),
                 new Fixture("pinned by an override", new RouteStatus(BLOCKED_ROUTE, "anthropic", "claude-fable-5", HealthState.BLOCKED,
                         HealthState.RECOVERING, T0.plusSeconds(3600), "override: pinned BLOCKED", null, FALLBACK, 1.0,
-                        "pin_state BLOCKED until 2025-12-01T00:00:00Z by carol", CONFIG, T0.plusSeconds(3600))),
+                        "pin_state BLOCKED until 2025-12-01T00:00:00Z by carol", CONFIG, T0.plusSeconds(3600), null, List.of(),
+                        List.of(), "carol")),
 
                 new Fixture("route alert firing", new Alert(
                         Map.of("alertname", "ModelBlocked", "route", BLOCKED_ROUTE, "provider", "anthropic", "model", "claude-fable-5", "severity", "critical"),

@@ -25,6 +25,9 @@ public final class AlertFactory {
     public static final String ROUTE_REROUTE_HELD = "ModelRouteRerouteHeld";
     public static final String PROVIDER_OUTAGE = "ModelProviderOutage";
 
+    /** Annotation naming who answers for the operator override active on the alert's route. */
+    public static final String OVERRIDE_AUTHOR = "override_author";
+
     /** Severity of the alerts that page the on-call. */
     public static final String PAGE = "critical";
     public static final String WARNING = "warning";
@@ -75,6 +78,14 @@ public final class AlertFactory {
         return new Alert(labels, annotations, Instant.ofEpochMilli(startsAt),
                 endsAt == null ? null : Instant.ofEpochMilli(endsAt), generatorUrl,
                 endsAt == null ? Alert.FIRING : Alert.RESOLVED, fingerprint(alertname, subject, startsAt));
+    }
+
+    /** {@code alert} with one more annotation; labels and fingerprint unchanged. */
+    public static Alert annotated(Alert alert, String name, String value) {
+        Map<String, String> annotations = new LinkedHashMap<>(alert.annotations());
+        annotations.put(name, value);
+        return new Alert(alert.labels(), annotations, alert.startsAt(), alert.endsAt(), alert.generatorURL(), alert.status(),
+                alert.fingerprint());
     }
 
     /** Stable id of one incident. */

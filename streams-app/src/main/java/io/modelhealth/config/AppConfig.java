@@ -441,6 +441,12 @@ public record AppConfig(
                 scopes, families, l, overrides, operations, rocksdb);
     }
 
+    /** This configuration with other {@code overrides} settings. */
+    public AppConfig withOverrides(Overrides o) {
+        return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, routes, otlp,
+                scopes, families, limits, o, operations, rocksdb);
+    }
+
     /** This configuration with other {@code routes}. */
     public AppConfig withRoutes(Map<String, Route> r) {
         return new AppConfig(kafka, http, topics, telemetry, classes, windows, detection, anomaly, reroute, alerts, r, otlp,

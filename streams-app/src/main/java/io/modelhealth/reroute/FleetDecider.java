@@ -477,8 +477,18 @@ public final class FleetDecider implements FleetView {
         if (family != null) {
             labels.put("family", family);
         }
-        return alerts.routeAlert(name, a.severity(), v.route(), v.provider(), v.model(), labels, a.summary(),
+        Alert alert = alerts.routeAlert(name, a.severity(), v.route(), v.provider(), v.model(), labels, a.summary(),
                 a.description(), a.startsAt(), endsAt);
+        // An annotation, not a label: the override must not change the incident's fingerprint.
+        return v.override() == null ? alert : AlertFactory.annotated(alert, AlertFactory.OVERRIDE_AUTHOR, authorOf(v.override()));
+    }
+
+    /**
+     * Who answers for an override. The parser stamps every override it accepts; one restored from a state
+     * written before it did may have none.
+     */
+    private static String authorOf(RouteOverride o) {
+        return o.author() == null ? RouteOverride.UNKNOWN_AUTHOR : o.author();
     }
 
     /** "anthropic/claude-fable-5", or "anthropic/claude-fable-5 in region=eu-west-1" for a scope. */
@@ -613,7 +623,8 @@ public final class FleetDecider implements FleetView {
                 Instant.ofEpochMilli(v.since()), v.reason(), v.state() == HealthState.IDLE ? null : v.evidence(),
                 r.target, r.target == null ? null : r.weight,
                 v.override() == null ? null : RouteHealth.describeOverride(v.override()), configVersion,
-                Instant.ofEpochMilli(now), config.familyOf(v.route()), scopes, v.callers());
+                Instant.ofEpochMilli(now), config.familyOf(v.route()), scopes, v.callers(),
+                v.override() == null ? null : authorOf(v.override()));
     }
 
     private static String pct(double ratio) {

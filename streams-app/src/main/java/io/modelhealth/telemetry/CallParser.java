@@ -12,22 +12,34 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /**
  * Parses and validates {@code llm.call.v1} bytes in one streaming pass (no intermediate tree):
- * bytes → {@link LlmCall}, or a dead-letter reason with a detail that names the field. Enforces the
- * same rules as {@code llm.call.v1.schema.json}; unknown fields are skipped, explicit JSON nulls on
- * optional fields mean "absent". Never throws: any input, however broken, yields a result.
- * Thread-safe.
+ * bytes → {@link LlmCall}, or a dead-letter reason with a detail that names the field. Accepts exactly
+ * what {@code llm.call.v1.schema.json} accepts ({@code CallParserSchemaAgreementTest} feeds it every
+ * example and a set of edge cases, and the schema validator decides too): lengths in code points, as
+ * JSON Schema counts them; whitespace as the validator's {@code \s} (the JDK's: space, tab, line feed,
+ * vertical tab, form feed, carriage return); integers as JSON Schema has them, so {@code 200.0} is the
+ * status 200. Unknown fields are skipped, explicit JSON nulls on optional fields mean "absent".
+ *
+ * <p>Beyond the schema it refuses only what a schema cannot see: a record over
+ * {@code telemetry.max-record-bytes} ({@code too_large}), bytes that are not UTF-8 ({@code not_utf8}), JSON
+ * nested deeper than 64 levels ({@code not_json}), and an event time before 2000 or from 2100 on
+ * ({@code timestamp_out_of_range}). Never throws: any input, however broken, yields a result. Thread-safe.
  */
 public final class CallParser {
 
     /** Earliest and latest believable event times; anything outside is a broken clock or a bug. */
     static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
     static final Instant LATEST = Instant.parse("2100-01-01T00:00:00Z");
+    /** Largest token count: 2^53 - 1, the largest integer every JSON reader holds exactly (RFC 7493, I-JSON). */
+    private static final long MAX_TOKENS = 9_007_199_254_740_991L;
+    private static final int MAX_EVENT_ID = 128;
+    private static final int MAX_PROVIDER = 64;
+    private static final int MAX_MODEL = 256;
+    private static final int MAX_REGION = 64;
+    private static final int MAX_TENANT = 128;
+    private static final int MAX_ERROR_TYPE = 256;
 
     private final JsonFactory factory;
     private final int maxRecordBytes;
@@ -104,10 +116,10 @@ public final class CallParser {
                 case "status_code" -> {
                     if (isBigInteger(p, v)) {
                         problem = orFirst(problem, "status_code " + abbreviate(p.getText()) + " is outside 0-599");
-                    } else if (v == JsonToken.VALUE_NUMBER_INT) {
-                        long s = p.getLongValue();
+                    } else if (isInteger(p, v)) {
+                        double s = p.getDoubleValue();
                         if (s < 0 || s > 599) {
-                            problem = orFirst(problem, "status_code " + s + " is outside 0-599");
+                            problem = orFirst(problem, "status_code " + abbreviate(p.getText()) + " is outside 0-599");
                         } else {
                             status = (int) s;
                         }
@@ -119,8 +131,10 @@ public final class CallParser {
                 case "latency_ms" -> latency = number(p, v);
                 case "ttft_ms" -> ttft = number(p, v);
                 case "input_tokens", "output_tokens" -> {
-                    if (isBigInteger(p, v)) {
-                        problem = orFirst(problem, field + " " + abbreviate(p.getText()) + " is out of range");
+                    if (isBigInteger(p, v) || (isInteger(p, v) && p.getDoubleValue() > MAX_TOKENS)) {
+                        problem = orFirst(problem, field + " " + abbreviate(p.getText()) + " is above " + MAX_TOKENS);
+                    } else if (v.isNumeric() && !isInteger(p, v)) {
+                        problem = orFirst(problem, field + " must be an integer");
                     } else if (field.equals("input_tokens")) {
                         inputTokens = integer(p, v);
                     } else {
@@ -147,16 +161,13 @@ public final class CallParser {
         if (missing != null) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "required field " + missing + " is missing");
         }
-        String fieldProblem = fieldProblem(eventId, provider, model, latency, ttft, inputTokens, outputTokens);
+        String fieldProblem = fieldProblem(eventId, provider, model, region, tenant, errorType, latency, ttft, inputTokens,
+                outputTokens);
         if (fieldProblem != null) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, fieldProblem);
         }
-        Instant ts = fastTimestamp(timestamp);
-        try {
-            if (ts == null) {
-                ts = OffsetDateTime.parse(timestamp, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-            }
-        } catch (DateTimeParseException e) {
+        Instant ts = rfc3339Instant(timestamp);
+        if (ts == null) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION,
                     "timestamp '" + abbreviate(timestamp) + "' is not an RFC 3339 date-time (e.g. 2026-11-27T14:03:07.123Z)");
         }
@@ -168,9 +179,8 @@ public final class CallParser {
     }
 
     /**
-     * The same rules for a call built from another input (OTLP spans), plus those JSON parsing enforces
-     * on its own (status range, a provider without '/'): the call, or why it is not a valid
-     * {@code llm.call.v1}.
+     * The same rules for a call built from another input (OTLP spans), plus the status range JSON parsing
+     * enforces on its own: the call, or why it is not a valid {@code llm.call.v1}.
      */
     public static ParseResult check(LlmCall call) {
         String missing = call.eventId() == null ? "event_id" : call.timestamp() == null ? "timestamp"
@@ -178,11 +188,8 @@ public final class CallParser {
         if (missing != null) {
             return ParseResult.bad(DeadLetter.SCHEMA_VIOLATION, "required field " + missing + " is missing");
         }
-        String problem = fieldProblem(call.eventId(), call.provider(), call.model(), call.latencyMs(), call.ttftMs(),
-                call.inputTokens(), call.outputTokens());
-        if (problem == null && call.provider().indexOf('/') >= 0) {
-            problem = "provider '" + abbreviate(call.provider()) + "' contains '/' (the route id is provider/model)";
-        }
+        String problem = fieldProblem(call.eventId(), call.provider(), call.model(), call.region(), call.tenant(),
+                call.errorType(), call.latencyMs(), call.ttftMs(), call.inputTokens(), call.outputTokens());
         if (problem == null && call.statusCode() != null && (call.statusCode() < 0 || call.statusCode() > 599)) {
             problem = "status_code " + call.statusCode() + " is outside 0-599";
         }
@@ -196,14 +203,26 @@ public final class CallParser {
         return ParseResult.ok(call);
     }
 
-    /** The first rule of llm.call.v1.schema.json a present field breaks (lengths, ranges), or null. */
-    private static String fieldProblem(String eventId, String provider, String model, double latency, Double ttft,
-                                       Long inputTokens, Long outputTokens) {
-        String lengthProblem = length("event_id", eventId, 128) != null ? length("event_id", eventId, 128)
-                : length("provider", provider, 64) != null ? length("provider", provider, 64)
-                : length("model", model, 256);
+    /** The first rule of llm.call.v1.schema.json a present field breaks (lengths, patterns, ranges), or null. */
+    private static String fieldProblem(String eventId, String provider, String model, String region, String tenant,
+                                       String errorType, double latency, Double ttft, Long inputTokens, Long outputTokens) {
+        String lengthProblem = firstNonNull(
+                length("event_id", eventId, 1, MAX_EVENT_ID),
+                length("provider", provider, 1, MAX_PROVIDER),
+                length("model", model, 1, MAX_MODEL),
+                region == null ? null : length("region", region, 0, MAX_REGION),
+                tenant == null ? null : length("tenant", tenant, 0, MAX_TENANT),
+                errorType == null ? null : length("error_type", errorType, 0, MAX_ERROR_TYPE));
         if (lengthProblem != null) {
             return lengthProblem;
+        }
+        // Route ids are provider/model with no whitespace (every output schema says so): a provider with '/'
+        // would make "a/b" + "c" the route a/b/c of provider a.
+        if (provider.indexOf('/') >= 0 || hasWhitespace(provider)) {
+            return "provider '" + abbreviate(provider) + "' contains '/' or whitespace (the route id is provider/model)";
+        }
+        if (hasWhitespace(model)) {
+            return "model '" + abbreviate(model) + "' contains whitespace (the route id is provider/model)";
         }
         if (latency < 0 || Double.isInfinite(latency) || Double.isNaN(latency)) {
             return "latency_ms must be a number >= 0, got " + latency;
@@ -211,20 +230,43 @@ public final class CallParser {
         if (ttft != null && (ttft < 0 || ttft.isInfinite())) {
             return "ttft_ms must be a number >= 0, got " + ttft;
         }
-        if ((inputTokens != null && inputTokens < 0) || (outputTokens != null && outputTokens < 0)) {
-            return "token counts must be integers >= 0";
+        return firstNonNull(tokens("input_tokens", inputTokens), tokens("output_tokens", outputTokens));
+    }
+
+    private static String tokens(String field, Long count) {
+        return count != null && (count < 0 || count > MAX_TOKENS)
+                ? field + " must be an integer >= 0 and <= " + MAX_TOKENS + ", got " + count : null;
+    }
+
+    private static String firstNonNull(String... problems) {
+        for (String p : problems) {
+            if (p != null) {
+                return p;
+            }
         }
         return null;
     }
 
+    /** Whether {@code s} has a character the schema validator's {@code \s} matches (the JDK's, ASCII only). */
+    private static boolean hasWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The instant of a timestamp in the shape producers send ({@code 2026-11-27T14:03:07.123Z},
-     * {@code ...07+02:00}), or null for any other shape or any out-of-range field, which then goes
-     * through {@link OffsetDateTime#parse} (and its error message). {@code OffsetDateTime.parse} was
-     * the single most expensive step of parsing a call (~1 µs and ~1 KB of garbage each); this reads
-     * the same instant directly. It accepts a strict subset of what ISO_OFFSET_DATE_TIME accepts.
+     * The instant of an RFC 3339 timestamp exactly as {@code llm.call.v1} has it (its pattern and
+     * {@code format: date-time}): {@code yyyy-MM-ddTHH:mm:ss}, an optional fraction of 1 to 9 digits, then
+     * {@code Z} or {@code ±HH:mm} up to ±23:59; a real date, no leap second; or null. Read directly rather
+     * than with {@code OffsetDateTime.parse}, which accepts more (a lower-case {@code t}, no seconds,
+     * {@code +02:00:00}), refuses offsets beyond ±18:00 that RFC 3339 allows, and was the single most
+     * expensive step of parsing a call (~1 µs and ~1 KB of garbage each).
      */
-    static Instant fastTimestamp(String t) {
+    static Instant rfc3339Instant(String t) {
         int n = t.length();
         // yyyy-MM-ddTHH:mm:ss then an optional fraction, then Z or ±HH:mm
         if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
@@ -263,7 +305,7 @@ public final class CallParser {
         } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && t.charAt(i + 3) == ':') {
             int oh = digits(t, i + 1, 2);
             int om = digits(t, i + 4, 2);
-            if (oh < 0 || om < 0 || om > 59 || oh > 18 || (oh == 18 && om > 0)) {
+            if (oh < 0 || om < 0 || om > 59 || oh > 23) {
                 return null;
             }
             offsetSeconds = (t.charAt(i) == '-' ? -1 : 1) * (oh * 3600 + om * 60);
@@ -294,9 +336,24 @@ public final class CallParser {
         return switch (field) {
             case "event_id", "timestamp", "provider", "model", "region", "tenant", "error_type" -> v != JsonToken.VALUE_STRING;
             case "latency_ms", "ttft_ms" -> !v.isNumeric();
-            case "input_tokens", "output_tokens" -> v != JsonToken.VALUE_NUMBER_INT;
+            case "input_tokens", "output_tokens" -> !v.isNumeric();
             default -> false;
         };
+    }
+
+    /**
+     * A number with no fractional part, as JSON Schema's {@code integer} has it: {@code 200}, {@code 200.0},
+     * {@code 2e2}. (A non-integral number is a type problem, reported by the caller.)
+     */
+    private static boolean isInteger(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            return true;
+        }
+        if (v != JsonToken.VALUE_NUMBER_FLOAT) {
+            return false;
+        }
+        double d = p.getDoubleValue();
+        return !Double.isInfinite(d) && d == Math.rint(d);
     }
 
     /** An integer literal too large for a long: valid JSON, but out of range for every integer field. */
@@ -333,19 +390,26 @@ public final class CallParser {
         return null;
     }
 
+    /** The integer (possibly written {@code 3.0}); a non-integral number is recorded as a type problem by the caller. */
     private static Long integer(JsonParser p, JsonToken v) throws IOException {
         if (v == JsonToken.VALUE_NUMBER_INT) {
             return p.getLongValue();
+        }
+        if (isInteger(p, v)) {
+            return (long) p.getDoubleValue();
         }
         p.skipChildren();
         return null;
     }
 
-    private static String length(String field, String value, int max) {
-        if (value.isEmpty()) {
+    /** Why {@code value} is not {@code min}–{@code max} characters long, counted in code points as JSON Schema does; or null. */
+    private static String length(String field, String value, int min, int max) {
+        if (value.length() < min) {
             return field + " must not be empty";
         }
-        return value.length() > max ? field + " is " + value.length() + " characters; at most " + max : null;
+        // A string's code points never outnumber its UTF-16 units: count them only when it might be too long.
+        int n = value.length() <= max ? value.length() : value.codePointCount(0, value.length());
+        return n > max ? field + " is " + n + " characters; at most " + max : null;
     }
 
     private static String orFirst(String existing, String problem) {

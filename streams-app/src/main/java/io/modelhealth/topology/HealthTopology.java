@@ -6,14 +6,11 @@ import io.modelhealth.health.RouteStateSerde;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.otlp.OtlpParseProcessor;
 import io.modelhealth.schemas.ContractSerdes;
-import io.modelhealth.schemas.DeadLetter;
 import io.modelhealth.schemas.RouteOverride;
 import io.modelhealth.schemas.RouteStatus;
-import io.modelhealth.telemetry.DeadLetters;
 import io.modelhealth.telemetry.Ingested;
 import io.modelhealth.telemetry.ParseProcessor;
 import io.modelhealth.telemetry.RouteIds;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -143,10 +140,10 @@ public final class HealthTopology {
         }
         int routeUpstreams = upstreams;
 
-        // ---- overrides: parse (bad ones are dead-lettered too), then to the route's partition
+        // ---- overrides: validated against override.v1 (bad ones are dead-lettered too), then to the route's partition
         Map<String, KStream<String, OverrideInput>> overrideBranches = builder
                 .stream(topics.overrides().name(), topics.overrides().consumed("overrides-source"))
-                .process(OverrideParser::new, Named.as("parse-overrides"))
+                .process(() -> new OverrideParser(config.overrides().maxLifetime(), metrics), Named.as("parse-overrides"))
                 .split(Named.as("overrides-"))
                 .branch((k, v) -> v.dead() != null, Branched.as("dead"))
                 .defaultBranch(Branched.as("ok"));
@@ -273,59 +270,6 @@ public final class HealthTopology {
             } else {
                 store.put(record.key(), record.value());
             }
-        }
-    }
-
-    /** A parsed override record: the override keyed by route, or a dead letter. */
-    record OverrideInput(RouteOverride override, DeadLetter dead, byte[] originalKey) {
-    }
-
-    /**
-     * Override bytes → {@link OverrideInput}. Operators write this topic by hand, so anything may
-     * arrive; a tombstone clears the route's override.
-     */
-    static final class OverrideParser implements Processor<byte[], byte[], String, OverrideInput> {
-        private ProcessorContext<String, OverrideInput> context;
-
-        @Override
-        public void init(ProcessorContext<String, OverrideInput> context) {
-            this.context = context;
-        }
-
-        @Override
-        public void process(Record<byte[], byte[]> record) {
-            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            if (record.value() == null) {
-                if (key == null) {
-                    dead(record, DeadLetter.NULL_VALUE, "override tombstone without a key (the key must be the route id)");
-                } else {
-                    context.forward(record.withKey(key).withValue(new OverrideInput(null, null, record.key())));
-                }
-                return;
-            }
-            RouteOverride o;
-            try {
-                o = ContractSerdes.OVERRIDE.deserialize("", record.value());
-            } catch (RuntimeException e) {
-                dead(record, DeadLetter.NOT_JSON, "not a valid override.v1: " + e.getMessage());
-                return;
-            }
-            String problem = o.route() == null || !o.route().contains("/") ? "route is required (provider/model)"
-                    : key != null && !key.equals(o.route()) ? "key '" + key + "' is not the override's route '" + o.route() + "'"
-                    : o.until() == null ? "until is required: overrides always expire"
-                    : o.reroute() != null && !RouteOverride.FORCE.equals(o.reroute()) && !RouteOverride.FORBID.equals(o.reroute())
-                    ? "reroute must be FORCE or FORBID, got '" + o.reroute() + "'" : null;
-            if (problem != null) {
-                dead(record, DeadLetter.SCHEMA_VIOLATION, problem);
-                return;
-            }
-            context.forward(record.withKey(o.route()).withValue(new OverrideInput(o, null, record.key())));
-        }
-
-        private void dead(Record<byte[], byte[]> record, String reason, String detail) {
-            DeadLetter d = DeadLetters.of(reason, detail, context.recordMetadata(), record.timestamp(), record.key(),
-                    record.value());
-            context.forward(record.withKey((String) null).withValue(new OverrideInput(null, d, record.key())));
         }
     }
 }

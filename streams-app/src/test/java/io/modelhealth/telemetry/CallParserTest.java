@@ -140,7 +140,7 @@ class CallParserTest {
             input_tokens  | 1.5
             output_tokens | "3"
             status_code   | "529"
-            status_code   | 200.0
+            status_code   | 200.5
             status_code   | true
             """)
     void wrongType(String field, String rawValue) {
