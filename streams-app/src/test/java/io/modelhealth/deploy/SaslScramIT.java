@@ -265,7 +265,9 @@ class SaslScramIT {
                 if (s.metric().equals("up")) {
                     continue;
                 }
-                List<String> series = body.lines().filter(l -> l.startsWith(s.metric() + "{")).toList();
+                // A metric without labels is exported as "name value", with no braces.
+                List<String> series = body.lines()
+                        .filter(l -> l.startsWith(s.metric() + "{") || l.startsWith(s.metric() + " ")).toList();
                 assertThat(series).as("series of %s on /metrics", s.metric()).isNotEmpty();
                 for (String label : s.labels()) {
                     if (label.equals("job") || label.equals("namespace") || label.equals("pod")) {
