@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * it is package-private there, so this is the ordering tests' own, reading the three topics they
  * compare.)
  */
-final class CommittedReader implements AutoCloseable {
+public final class CommittedReader implements AutoCloseable {
 
     private final Map<String, Object> clientProperties;
     private final AppConfig.Topics topics;
@@ -49,7 +49,7 @@ final class CommittedReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
 
-    CommittedReader(Map<String, Object> clientProperties, AppConfig config) {
+    public CommittedReader(Map<String, Object> clientProperties, AppConfig config) {
         this.clientProperties = clientProperties;
         this.topics = config.topics();
         this.groupId = config.kafka().get("application.id");
@@ -68,13 +68,13 @@ final class CommittedReader implements AutoCloseable {
     }
 
     /** Fetches what has been committed since the last call (waits at most 200 ms). */
-    CommittedReader poll() {
+    public CommittedReader poll() {
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
         return this;
     }
 
     /** Everything read so far. */
-    Outputs outputs() {
+    public Outputs outputs() {
         List<RerouteCommand> commands = new ArrayList<>();
         List<RouteStatus> states = new ArrayList<>();
         List<HealthWindow> windows = new ArrayList<>();
@@ -94,7 +94,7 @@ final class CommittedReader implements AutoCloseable {
     }
 
     /** Polls until nothing new has been committed for {@code quiet}; throws after {@code atMost}. */
-    CommittedReader awaitQuiet(Duration quiet, Duration atMost) {
+    public CommittedReader awaitQuiet(Duration quiet, Duration atMost) {
         AtomicInteger seen = new AtomicInteger(-1);
         await("no new committed output for " + quiet).atMost(atMost).pollInterval(Duration.ofMillis(250)).during(quiet)
                 .until(() -> {
@@ -111,7 +111,7 @@ final class CommittedReader implements AutoCloseable {
      * end: every input record, and every record the app passed to itself, has been processed and
      * its outputs committed. Keeps polling the outputs meanwhile.
      */
-    boolean caughtUp() throws Exception {
+    public boolean caughtUp() throws Exception {
         poll();
         Properties p = new Properties();
         p.putAll(clientProperties);

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * expiry are not compared: they follow from these or from the config version. On a mismatch the
  * error shows both sequences side by side, times relative to the input's start.
  */
-final class Decisions {
+public final class Decisions {
 
     /** What a routing service acts on. */
     record Decision(RerouteAction action, String target, double weight, long epoch, String reason) {
@@ -32,7 +32,7 @@ final class Decisions {
     private Decisions() {
     }
 
-    static Map<String, List<RerouteCommand>> byRoute(List<RerouteCommand> commands) {
+    public static Map<String, List<RerouteCommand>> byRoute(List<RerouteCommand> commands) {
         return commands.stream().collect(Collectors.groupingBy(RerouteCommand::key, TreeMap::new, Collectors.toList()));
     }
 
@@ -44,7 +44,13 @@ final class Decisions {
      */
     static void assertSame(String expectedName, List<RerouteCommand> expected, String actualName, List<RerouteCommand> actual,
                            Duration tolerance, OrderingInput input) {
-        String diff = difference(expectedName, expected, actualName, actual, tolerance, input);
+        assertSame(expectedName, expected, actualName, actual, tolerance, input.start());
+    }
+
+    /** The same, for any input: times shown relative to {@code start}. */
+    public static void assertSame(String expectedName, List<RerouteCommand> expected, String actualName, List<RerouteCommand> actual,
+                                  Duration tolerance, Instant start) {
+        String diff = difference(expectedName, expected, actualName, actual, tolerance, start);
         if (diff != null) {
             throw new AssertionError(diff);
         }
@@ -53,6 +59,12 @@ final class Decisions {
     /** Null when the same, else the readable difference. */
     static String difference(String expectedName, List<RerouteCommand> expected, String actualName, List<RerouteCommand> actual,
                              Duration tolerance, OrderingInput input) {
+        return difference(expectedName, expected, actualName, actual, tolerance, input.start());
+    }
+
+    /** The same, for any input: times shown relative to {@code start}. */
+    public static String difference(String expectedName, List<RerouteCommand> expected, String actualName, List<RerouteCommand> actual,
+                                    Duration tolerance, Instant start) {
         Map<String, List<RerouteCommand>> e = byRoute(expected);
         Map<String, List<RerouteCommand>> a = byRoute(actual);
         TreeSet<String> routes = new TreeSet<>(e.keySet());
@@ -72,14 +84,14 @@ final class Decisions {
                 RerouteCommand c = i < x.size() ? x.get(i) : null;
                 RerouteCommand d = i < y.size() ? y.get(i) : null;
                 boolean ok = c != null && d != null && agree(c, d, tolerance);
-                out.append(String.format(Locale.ROOT, "   %s %-3d %-78s | %s%n", ok ? " " : "✗", i + 1, show(c, input), show(d, input)));
+                out.append(String.format(Locale.ROOT, "   %s %-3d %-78s | %s%n", ok ? " " : "✗", i + 1, show(c, start), show(d, start)));
             }
         }
         if (out.length() == 0) {
             return null;
         }
         return "reroute decisions differ (per route: action, target, weight, epoch, reason equal and issued_at within "
-                + tolerance.toMillis() / 1000.0 + " s; times relative to the input's start " + input.start() + "):"
+                + tolerance.toMillis() / 1000.0 + " s; times relative to the input's start " + start + "):"
                 + out + "  same on: " + (same.isEmpty() ? "(no route)" : String.join(", ", same));
     }
 
@@ -102,24 +114,41 @@ final class Decisions {
 
     /** One command in one line: {@code REROUTE -> openai/gpt-5 w=1.0 epoch=1 policy_block.consecutive @+20.104s}. */
     static String show(RerouteCommand c, OrderingInput input) {
+        return show(c, input.start());
+    }
+
+    private static String show(RerouteCommand c, Instant start) {
         if (c == null) {
             return "—";
         }
         return String.format(Locale.ROOT, "%-7s -> %-24s w=%-4s epoch=%d %-26s @%s", c.action(), c.target(),
-                trim(c.weight()), c.epoch(), c.reason(), input.rel(c.issuedAt()));
+                trim(c.weight()), c.epoch(), c.reason(), rel(start, c.issuedAt()));
     }
 
     /** A whole run's commands, one per line, grouped by route: for reports. */
     static String show(List<RerouteCommand> commands, OrderingInput input) {
+        return show(commands, input.start());
+    }
+
+    /** The same, for any input: times relative to {@code start}. */
+    public static String show(List<RerouteCommand> commands, Instant start) {
         StringBuilder out = new StringBuilder();
         byRoute(commands).forEach((route, list) -> {
             out.append("  ").append(route).append('\n');
-            list.forEach(c -> out.append("      ").append(show(c, input)).append('\n'));
+            list.forEach(c -> out.append("      ").append(show(c, start)).append('\n'));
         });
         return out.length() == 0 ? "  (no reroute commands)\n" : out.toString();
     }
 
-    static boolean anyIssuedWithin(List<RerouteCommand> commands, Instant from, Instant to) {
+    /** "+20.104s": {@code t} relative to {@code start}, as {@link OrderingInput#rel} shows it. */
+    static String rel(Instant start, Instant t) {
+        if (t == null) {
+            return "(none)";
+        }
+        return String.format(Locale.ROOT, "%+.3fs", Duration.between(start, t).toMillis() / 1000.0);
+    }
+
+    public static boolean anyIssuedWithin(List<RerouteCommand> commands, Instant from, Instant to) {
         return commands.stream().anyMatch(c -> !c.issuedAt().isBefore(from) && !c.issuedAt().isAfter(to));
     }
 

@@ -179,10 +179,7 @@ final class OrderingInput {
 
     /** "+20.104s": an event time relative to the input's start, for messages. */
     String rel(Instant t) {
-        if (t == null) {
-            return "(none)";
-        }
-        return String.format(java.util.Locale.ROOT, "%+.3fs", Duration.between(start, t).toMillis() / 1000.0);
+        return Decisions.rel(start, t);
     }
 
     private static Map<String, List<String>> fallbacks() {

@@ -13,16 +13,16 @@ import java.util.Map;
  * live app read back read_committed): its reroute commands, state changes and closed windows, each
  * in the order it was produced (per route: the order of the route's partition).
  */
-record Outputs(List<RerouteCommand> commands, List<RouteStatus> states, List<HealthWindow> windows) {
+public record Outputs(List<RerouteCommand> commands, List<RouteStatus> states, List<HealthWindow> windows) {
 
-    Outputs {
+    public Outputs {
         commands = List.copyOf(commands);
         states = List.copyOf(states);
         windows = List.copyOf(windows);
     }
 
     /** Commands issued (event time) up to {@code end}: what a live run is compared on. */
-    List<RerouteCommand> commandsUpTo(Instant end) {
+    public List<RerouteCommand> commandsUpTo(Instant end) {
         return commands.stream().filter(c -> !c.issuedAt().isAfter(end)).toList();
     }
 

@@ -35,11 +35,17 @@ final class ScopedTraffic implements AutoCloseable {
     record Lane(String route, String region, String tenant, double perSecond) {
     }
 
+    /** One call as it was fed: its {@code llm.call.v1} bytes and event time (ms), for replaying it elsewhere. */
+    record Sent(long eventTime, byte[] value) {
+    }
+
     private final Replay replay;
     final List<RerouteCommand> commands = new ArrayList<>();
     final Map<String, RouteStatus> states = new LinkedHashMap<>();
     final List<RouteStatus> stateHistory = new ArrayList<>();
     final List<Alert> alerts = new ArrayList<>();
+    /** Every call fed, in the order fed (event time). */
+    final List<Sent> sent = new ArrayList<>();
     private long seq;
 
     ScopedTraffic(AppConfig config) {
@@ -69,7 +75,9 @@ final class ScopedTraffic implements AutoCloseable {
             String[] pm = lane.route().split("/", 2);
             LlmCall call = new LlmCall("e" + (seq++), T0.plusMillis(t), pm[0], pm[1], lane.region(), lane.tenant(),
                     o == null ? 200 : (Integer) o[0], o == null ? null : (String) o[1], 800, null, null, null);
-            collect(replay.call(null, json(call), T0.toEpochMilli() + t));
+            byte[] value = json(call);
+            sent.add(new Sent(T0.toEpochMilli() + t, value));
+            collect(replay.call(null, value, T0.toEpochMilli() + t));
         }
         collect(replay.advance(java.time.Duration.ofMillis(Math.max(0, T0.toEpochMilli() + to - replay.wallClock()))));
     }
