@@ -13,6 +13,7 @@ import io.modelhealth.http.StreamsRouteQueries;
 import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.topology.AppTopics;
 import io.modelhealth.topology.HealthTopology;
+import io.modelhealth.topology.InputLag;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -90,7 +91,11 @@ public final class ModelHealthApp implements AutoCloseable {
         props.putAll(streamsOverrides);
         BoundedRocksDbConfig.Memory rocksDbMemory = BoundedRocksDbConfig.Memory.of(config.rocksdb());
         props.put(BoundedRocksDbConfig.MEMORY, rocksDbMemory);
+        // Ingest tasks call a partition idle only once its consumer has caught up with it, not on silence alone.
+        InputLag inputLag = new InputLag();
+        props.put(InputLag.CONFIG, inputLag);
         KafkaStreams streams = new KafkaStreams(topology, props);
+        inputLag.attach(streams::metrics);
         ThreadReplacements replacements = new ThreadReplacements(config.operations(), Clock.systemUTC(), registry.registry());
         streams.setUncaughtExceptionHandler(e -> {
             // Input can't cause this (bad records are dead-lettered); a broker, a misconfigured topic or a bug can.

@@ -250,8 +250,8 @@ public record AppConfig(
      * @param punctuateInterval  how often (wall clock) silent routes and expiries are evaluated
      * @param outOfOrder         how far out of order calls may arrive within one input partition and still be
      *                           decided on exactly as if in order; the low watermark trails by this much
-     * @param idlePartitionAfter an input partition without records for this long (wall clock) is left out of
-     *                           the low watermark until it has records again
+     * @param idlePartitionAfter an input partition without records for this long (wall clock) whose consumer
+     *                           has caught up with it is left out of the low watermark until it has records again
      * @param watermarkInterval  how often (wall clock) each ingest task forwards its progress downstream
      */
     public record Windows(Duration bucket, Duration grace, Duration punctuateInterval, Duration outOfOrder,

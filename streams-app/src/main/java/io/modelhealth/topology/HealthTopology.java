@@ -105,7 +105,7 @@ public final class HealthTopology {
                 .mapValues(Ingested::dead, Named.as("calls-dead-letter"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("calls-dlq-sink"));
         Map<String, KStream<String, RouteEvent>> progress = ingest.get("calls-valid")
-                .process(() -> new IngestProgress(config, inputPartitions, 0), Named.as("ingest-progress"))
+                .process(() -> new IngestProgress(config, topics.calls().name(), inputPartitions, 0), Named.as("ingest-progress"))
                 .split(Named.as("ingest-"))
                 .branch((k, v) -> v.direct(), Branched.as("direct"))
                 .defaultBranch(Branched.as("rekey"));
@@ -133,7 +133,7 @@ public final class HealthTopology {
                     .to(topics.deadLetters().name(), topics.deadLetters().produced("otlp-dlq-sink"));
             int slotBase = upstreams;
             KStream<String, RouteEvent> spanCalls = spans.get("otlp-valid")
-                    .process(() -> new IngestProgress(config, inputPartitions, slotBase), Named.as("otlp-ingest-progress"))
+                    .process(() -> new IngestProgress(config, config.otlp().topic(), inputPartitions, slotBase), Named.as("otlp-ingest-progress"))
                     .repartition(byRoute("spans-by-route", inputPartitions));
             calls = calls.merge(spanCalls, Named.as("spans-merge"));
             upstreams += otlpPartitions;

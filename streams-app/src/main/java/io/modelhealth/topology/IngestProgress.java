@@ -14,7 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * this partition's progress as a {@link RouteEvent.Watermark} — the largest event time read so far,
  * less {@code windows.out-of-order} — at most every {@code windows.watermark-interval} (wall clock),
  * or "idle" once the partition has had no records for {@code windows.idle-partition-after} while its
- * thread was free to deliver them (see {@link #punctuate}). The
+ * thread was free to deliver them and its consumer has caught up with it (see {@link #punctuate}). The
  * watermark follows the calls it covers on every partition of {@code calls-by-route}
  * ({@link WatermarkPartitioner}), so a route task knows when it has seen everything up to a time.
  * Each input partition of each input topic is one upstream: a watermark names it by its slot,
@@ -24,13 +24,23 @@ import org.apache.kafka.streams.processor.api.Record;
 final class IngestProgress implements Processor<byte[], Ingested, String, RouteEvent> {
 
     static final String MARK_KEY = "#watermark";
+    /**
+     * How long a silent partition whose lag Kafka has not measured yet is still waited for: at start-up, with a
+     * backlog, the consumer may not have fetched a partition for seconds while others fill the thread. Bounded,
+     * so that a lag that never shows (a metric Kafka stops reporting) cannot hold event time back forever.
+     */
+    static final long UNMEASURED_WAIT_MS = 30_000;
 
+    private final String topic;
     private final int inputPartitions;
     private final int slotBase;
     private final long outOfOrderMs;
     private final long idleAfterMs;
     private final long intervalMs;
     private ProcessorContext<String, RouteEvent> context;
+    /** The instance's consumer lags, or null where there is no running app (TopologyTestDriver, backtest). */
+    private InputLag lag;
+    private int inputPartition;
     private int partition;
     private long maxEventTime = Long.MIN_VALUE;
     /** The later of the last record and the last punctuation (wall clock). */
@@ -42,10 +52,12 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     private boolean idle;
 
     /**
+     * @param topic           the input topic this task reads (for its consumer's lag)
      * @param inputPartitions partitions of {@code calls-by-route} (for the direct-path check)
      * @param slotBase        this topic's first upstream slot
      */
-    IngestProgress(AppConfig config, int inputPartitions, int slotBase) {
+    IngestProgress(AppConfig config, String topic, int inputPartitions, int slotBase) {
+        this.topic = topic;
         this.inputPartitions = inputPartitions;
         this.slotBase = slotBase;
         this.outOfOrderMs = config.windows().outOfOrder().toMillis();
@@ -56,7 +68,9 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
     @Override
     public void init(ProcessorContext<String, RouteEvent> context) {
         this.context = context;
-        this.partition = slotBase + context.taskId().partition();
+        this.lag = context.appConfigs().get(InputLag.CONFIG) instanceof InputLag l ? l : null;
+        this.inputPartition = context.taskId().partition();
+        this.partition = slotBase + inputPartition;
         this.lastTickWall = context.currentSystemTimeMs();
         this.silentMs = 0;
         context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -87,16 +101,31 @@ final class IngestProgress implements Processor<byte[], Ingested, String, RouteE
      * queued meanwhile are processed, and must not call a partition with a backlog idle — that moved the low
      * watermark past its unread calls, which then counted out of order. A partition is idle after at least two
      * looks with nothing delivered in between, as long a wait as before when the thread is not stalled.
+     *
+     * <p>Silence is not enough either: while a large backlog drains, the consumer can leave a partition unfetched
+     * for longer than that, at start-up before its first fetch too. So in a running app a silent partition is idle
+     * only once its consumer reports that it has caught up ({@link InputLag} 0). Records still waiting on it: not
+     * idle, however long the silence (its calls will come; the route tasks wait for them as for a stalled broker).
+     * Not measured yet: waited for up to {@link #UNMEASURED_WAIT_MS} of silence. Without a running app
+     * (TopologyTestDriver, backtest: every record is already there) silence alone decides.
      */
     private void punctuate(long wall) {
         silentMs += Math.min(Math.max(0, wall - lastTickWall), idleAfterMs / 2);
         lastTickWall = wall;
-        if (!idle && silentMs >= idleAfterMs) {
+        if (!idle && silentMs >= idleAfterMs && !recordsWaiting()) {
             idle = true;
             emit(wall);
         } else if (!idle && maxEventTime != Long.MIN_VALUE && maxEventTime - outOfOrderMs > lastMarkTime) {
             mark(wall);
         }
+    }
+
+    private boolean recordsWaiting() {
+        if (lag == null) {
+            return false;
+        }
+        long waiting = lag.of(topic, inputPartition);
+        return waiting > 0 || waiting == InputLag.UNKNOWN && silentMs < UNMEASURED_WAIT_MS;
     }
 
     private void mark(long wall) {
