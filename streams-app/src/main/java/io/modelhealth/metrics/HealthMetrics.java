@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -33,6 +34,15 @@ public final class HealthMetrics {
     public static final String ERROR_RATIO = "model.health.error.ratio";
     public static final String STATE = "model.health.state";
     public static final String LATENCY = "model.health.latency";
+    /** Histograms: {@code model_health_call_duration_seconds} and {@code model_health_time_to_first_token_seconds}. */
+    public static final String CALL_DURATION = "model.health.call.duration";
+    public static final String TIME_TO_FIRST_TOKEN = "model.health.time.to.first.token";
+    /**
+     * Upper bounds (seconds) of the latency histograms' buckets, +Inf implied: from a short completion's first
+     * token to a long reasoning call's end, each about double the last. Fixed, so that series from every instance
+     * and every day aggregate ({@code histogram_quantile} over {@code sum by (le)}).
+     */
+    public static final double[] LATENCY_BUCKETS = {0.25, 0.5, 1, 2, 4, 8, 15, 30, 60};
     public static final String REROUTES = "model.health.reroutes";
     public static final String ALERTS = "model.health.alerts";
     public static final String DEAD_LETTERS = "model.health.dead.letters";
@@ -90,6 +100,10 @@ public final class HealthMetrics {
         volatile String[] ratioWindows;
         /** Latency p50, p95, p99 of the last closed window, in seconds; NaN when the window had none. */
         final double[] latency = {Double.NaN, Double.NaN, Double.NaN};
+        /** End-to-end latency of every call counted, every outcome. */
+        final LatencyHistogram duration = new LatencyHistogram();
+        /** Time to first token of the calls that carry {@code ttft_ms}. */
+        final LatencyHistogram ttft = new LatencyHistogram();
 
         RouteSeries(String route) {
             this.route = route;
@@ -107,6 +121,37 @@ public final class HealthMetrics {
 
         boolean unhealthy() {
             return state != HealthState.HEALTHY.ordinal() && state != HealthState.IDLE.ordinal();
+        }
+    }
+
+    /**
+     * Counts per bucket of {@link #LATENCY_BUCKETS} (not cumulative; the last one +Inf) and their sum: ~0.2 KB,
+     * written by the route's task, read by the scrape.
+     */
+    static final class LatencyHistogram {
+        final AtomicLongArray buckets = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
+        /** Sum of the observations in microseconds (a long adds exactly; 2^63 µs is 292,000 years of calls). */
+        final AtomicLong sumMicros = new AtomicLong();
+
+        void observe(double ms) {
+            if (!(ms >= 0)) {
+                return;
+            }
+            double s = ms / 1000;
+            int i = 0;
+            while (i < LATENCY_BUCKETS.length && s > LATENCY_BUCKETS[i]) {
+                i++;
+            }
+            buckets.incrementAndGet(i);
+            sumMicros.addAndGet(Math.round(ms * 1000));
+        }
+
+        long count() {
+            long n = 0;
+            for (int i = 0; i < buckets.length(); i++) {
+                n += buckets.get(i);
+            }
+            return n;
         }
     }
 
@@ -171,8 +216,17 @@ public final class HealthMetrics {
         return m != null ? m : routes.computeIfAbsent(route, RouteSeries::new);
     }
 
-    public void call(String route, OutcomeClass c) {
-        route(route).calls.incrementAndGet(c.ordinal());
+    /**
+     * A call counted for its route: its class, its latency and, when it carries one, its time to first token
+     * (milliseconds, as {@code llm.call.v1} has them).
+     */
+    public void call(String route, OutcomeClass c, double latencyMs, Double ttftMs) {
+        RouteSeries m = route(route);
+        m.calls.incrementAndGet(c.ordinal());
+        m.duration.observe(latencyMs);
+        if (ttftMs != null) {
+            m.ttft.observe(ttftMs);
+        }
     }
 
     /** Calls of the route counted so far in the class (what {@code model_health_calls_total} exports). */

@@ -1,18 +1,23 @@
 package io.modelhealth.metrics;
 
 import io.modelhealth.metrics.HealthMetrics.Held;
+import io.modelhealth.metrics.HealthMetrics.LatencyHistogram;
 import io.modelhealth.metrics.HealthMetrics.RouteSeries;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.OutcomeClass;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +28,10 @@ import java.util.function.Supplier;
  * The per-route series, built at scrape time from {@link RouteSeries} rather than kept as Micrometer meters:
  * {@code model_health_calls_total{route,provider,model,class}}, {@code model_health_state{route,state}},
  * {@code model_health_reroute_held{route,cause}}, {@code model_health_error_ratio{route,class,window}} and
- * {@code model_health_latency_seconds{route,quantile}} — names, labels and help as they always were.
+ * {@code model_health_latency_seconds{route,quantile}} — names, labels and help as they always were — and the
+ * histograms {@code model_health_call_duration_seconds{route}} and {@code model_health_time_to_first_token_seconds{route}}
+ * (buckets {@link HealthMetrics#LATENCY_BUCKETS}), which, unlike the quantile gauges, sum across instances and
+ * over time.
  *
  * <p>Only some routes are exported: every route the config names (they are on the dashboards), then up to
  * {@code limits.metered-routes} others, the unhealthy first and then the busiest. A flood of made-up model names
@@ -37,6 +45,7 @@ final class RouteSeriesCollector implements MultiCollector {
     private static final HealthState[] STATES = HealthState.values();
     private static final Held[] HELD = Held.values();
     private static final String[] QUANTILES = {"0.5", "0.95", "0.99"};
+    private static final double[] UPPER_BOUNDS = upperBounds();
 
     /** The unhealthy first, then by calls, busiest first; route name breaks ties so a scrape is stable. */
     private static final Comparator<RouteSeries> PRIORITY = Comparator
@@ -72,6 +81,10 @@ final class RouteSeriesCollector implements MultiCollector {
                 .help("Share of the route's calls in the window that fell in the class");
         GaugeSnapshot.Builder latency = GaugeSnapshot.builder().name("model_health_latency_seconds").unit(Unit.SECONDS)
                 .help("End-to-end call latency of the route's last closed window");
+        HistogramSnapshot.Builder duration = HistogramSnapshot.builder().name("model_health_call_duration_seconds")
+                .unit(Unit.SECONDS).help("End-to-end latency of the route's calls, every outcome");
+        HistogramSnapshot.Builder ttft = HistogramSnapshot.builder().name("model_health_time_to_first_token_seconds")
+                .unit(Unit.SECONDS).help("Time to first token of the route's calls that report it (ttft_ms)");
         for (RouteSeries r : exported) {
             for (OutcomeClass c : CLASSES) {
                 calls.dataPoint(CounterDataPointSnapshot.builder().value(r.calls.get(c.ordinal()))
@@ -104,8 +117,19 @@ final class RouteSeriesCollector implements MultiCollector {
                     latency.dataPoint(gauge(v, "quantile", QUANTILES[q], "route", r.route));
                 }
             }
+            duration.dataPoint(histogram(r.duration, r.route));
+            if (r.ttft.count() > 0) {
+                ttft.dataPoint(histogram(r.ttft, r.route));
+            }
         }
-        return MetricSnapshots.of(calls.build(), state.build(), held.build(), ratio.build(), latency.build());
+        return MetricSnapshots.of(calls.build(), state.build(), held.build(), ratio.build(), latency.build(),
+                duration.build(), ttft.build());
+    }
+
+    private static double[] upperBounds() {
+        double[] b = Arrays.copyOf(HealthMetrics.LATENCY_BUCKETS, HealthMetrics.LATENCY_BUCKETS.length + 1);
+        b[b.length - 1] = Double.POSITIVE_INFINITY;
+        return b;
     }
 
     /** The routes exported this scrape. */
@@ -122,6 +146,18 @@ final class RouteSeriesCollector implements MultiCollector {
         }
         exported.addAll(others);
         return exported;
+    }
+
+    private static HistogramDataPointSnapshot histogram(LatencyHistogram h, String route) {
+        long[] counts = new long[h.buckets.length()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = h.buckets.get(i);
+        }
+        return HistogramDataPointSnapshot.builder()
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(UPPER_BOUNDS, counts))
+                .sum(h.sumMicros.get() / 1e6)
+                .labels(Labels.of("route", route))
+                .build();
     }
 
     private static GaugeDataPointSnapshot gauge(double value, String... labels) {

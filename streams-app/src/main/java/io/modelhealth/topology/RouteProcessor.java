@@ -265,7 +265,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         OutcomeClass cls = classifier.classify(call);
         if (processed != Long.MIN_VALUE && ts <= processed) {
             // Behind the low watermark: it counts at once (its bucket is amended), or is too late.
-            metrics.call(route, cls);
+            metrics.call(route, cls, call.latencyMs(), call.ttftMs());
             RouteState s = load(route, call);
             Touched units = new Touched();
             units.put(s);
@@ -428,7 +428,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                     touched.put(s);
                 }
                 OutcomeClass cls = classifier.classify(call);
-                metrics.call(route, cls);
+                metrics.call(route, cls, call.latencyMs(), call.ttftMs());
                 resetForwarder();
                 scoped.onCall(s, touched, call, cls, ts, forwarder);
                 if (forwarder.windowsClosed) {

@@ -38,9 +38,9 @@ class HttpApiTest {
         metrics = new MetricsRegistry();
         HealthMetrics health = new HealthMetrics(metrics.registry());
         for (int i = 0; i < 3; i++) {
-            health.call(Fleet.BLOCKED, OutcomeClass.POLICY_BLOCK);
+            health.call(Fleet.BLOCKED, OutcomeClass.POLICY_BLOCK, 90, null);
         }
-        health.call(Fleet.BLOCKED, OutcomeClass.SUCCESS);
+        health.call(Fleet.BLOCKED, OutcomeClass.SUCCESS, 812, 300.0);
         health.state(Fleet.BLOCKED, HealthState.BLOCKED);
         health.errorRatio(Fleet.BLOCKED, OutcomeClass.POLICY_BLOCK, "1m", 0.75);
         health.window(Fleet.window(Fleet.BLOCKED, Fleet.NOW, 8, 0, 8, 812.0));

@@ -21,7 +21,7 @@ class RouteSeriesCollectorTest {
 
     private static void calls(HealthMetrics m, String route, int n) {
         for (int i = 0; i < n; i++) {
-            m.call(route, OutcomeClass.SUCCESS);
+            m.call(route, OutcomeClass.SUCCESS, 400, null);
         }
     }
 
@@ -51,7 +51,8 @@ class RouteSeriesCollectorTest {
 
         String scrape = registry.scrape();
         Set<String> exported = Set.of("cfg/named", "p/sick", "p/busiest");
-        for (String metric : new String[]{"model_health_calls_total", "model_health_state", "model_health_reroute_held"}) {
+        for (String metric : new String[]{"model_health_calls_total", "model_health_state", "model_health_reroute_held",
+                "model_health_call_duration_seconds_bucket", "model_health_call_duration_seconds_count"}) {
             assertThat(routesOf(scrape, metric)).as(metric).isEqualTo(exported);
         }
         assertThat(scrape).contains("model_health_routes_unmetered 2.0");
@@ -63,7 +64,7 @@ class RouteSeriesCollectorTest {
     @Test
     void seriesKeepTheirNamesLabelsAndTypes() {
         HealthMetrics metrics = new HealthMetrics(registry);
-        metrics.call("anthropic/claude-fable-5", OutcomeClass.POLICY_BLOCK);
+        metrics.call("anthropic/claude-fable-5", OutcomeClass.POLICY_BLOCK, 120, null);
         metrics.state("anthropic/claude-fable-5", HealthState.BLOCKED);
         metrics.held("anthropic/claude-fable-5", HealthMetrics.Held.NO_FALLBACK);
         metrics.errorRatio("anthropic/claude-fable-5", OutcomeClass.POLICY_BLOCK, "1m", 0.75);
@@ -84,5 +85,36 @@ class RouteSeriesCollectorTest {
 
         metrics.forgetRoute("anthropic/claude-fable-5");
         assertThat(registry.scrape()).doesNotContain("route=\"anthropic/claude-fable-5\"");
+    }
+
+    @Test
+    void latencyIsAHistogramWithFixedBucketsAndTimeToFirstTokenWhereCallsCarryIt() {
+        HealthMetrics metrics = new HealthMetrics(registry);
+        String route = "openai/gpt-5";
+        metrics.call(route, OutcomeClass.SUCCESS, 100, 40.0);
+        metrics.call(route, OutcomeClass.SUCCESS, 250, 90.0);      // on a bound: counted in it (le is "less or equal")
+        metrics.call(route, OutcomeClass.SUCCESS, 1_800, null);
+        metrics.call(route, OutcomeClass.AVAILABILITY, 75_000, null); // a timeout past the last bound
+        metrics.call("openai/gpt-5-mini", OutcomeClass.SUCCESS, 300, null);
+
+        String scrape = registry.scrape();
+        String r = "_bucket{route=\"" + route + "\",le=\"";
+        assertThat(scrape).contains("# TYPE model_health_call_duration_seconds histogram",
+                "model_health_call_duration_seconds" + r + "0.25\"} 2",
+                "model_health_call_duration_seconds" + r + "0.5\"} 2",
+                "model_health_call_duration_seconds" + r + "2.0\"} 3",
+                "model_health_call_duration_seconds" + r + "60.0\"} 3",
+                "model_health_call_duration_seconds" + r + "+Inf\"} 4",
+                "model_health_call_duration_seconds_count{route=\"" + route + "\"} 4",
+                "model_health_call_duration_seconds_sum{route=\"" + route + "\"} 77.15",
+                "model_health_time_to_first_token_seconds" + r + "0.25\"} 2",
+                "model_health_time_to_first_token_seconds_count{route=\"" + route + "\"} 2",
+                "model_health_time_to_first_token_seconds_sum{route=\"" + route + "\"} 0.13");
+        for (double bound : HealthMetrics.LATENCY_BUCKETS) {
+            assertThat(scrape).contains("model_health_call_duration_seconds" + r + bound + "\"}");
+        }
+        // A route whose calls carry no ttft_ms has no time-to-first-token series rather than an empty one.
+        assertThat(routesOf(scrape, "model_health_time_to_first_token_seconds_count")).containsExactly(route);
+        assertThat(routesOf(scrape, "model_health_call_duration_seconds_count")).containsExactly("openai/gpt-5", "openai/gpt-5-mini");
     }
 }

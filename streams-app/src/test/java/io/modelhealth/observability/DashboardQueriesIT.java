@@ -67,7 +67,10 @@ class DashboardQueriesIT {
             "model_health_reroutes_total", "model_health_alerts_total", "model_health_dead_letters_total",
             "model_health_detection_seconds", "model_health_detection_seconds_count", "model_health_detection_seconds_sum",
             "model_health_detection_seconds_max", "model_health_late_events_total", "model_health_duplicate_events_total",
-            "model_health_clock_skew_capped_total", "model_health_reroute_held", "model_health_scope_state");
+            "model_health_clock_skew_capped_total", "model_health_reroute_held", "model_health_scope_state",
+            "model_health_call_duration_seconds_bucket", "model_health_call_duration_seconds_count",
+            "model_health_call_duration_seconds_sum", "model_health_time_to_first_token_seconds_bucket",
+            "model_health_time_to_first_token_seconds_count", "model_health_time_to_first_token_seconds_sum");
 
     /** Series Prometheus makes itself, not the app. */
     private static final Set<String> PROMETHEUS_SERIES = Set.of("up");
@@ -136,6 +139,8 @@ class DashboardQueriesIT {
                             "model_health_scope_state{route=\"" + REGIONAL + "\", scope=\"region=swedencentral\", state=\"BLOCKED\"} == 1",
                             "sum(model_health_dead_letters_total) > 0",
                             "model_health_latency_seconds{route=\"" + BLOCKED + "\"}",
+                            "model_health_call_duration_seconds_count{route=\"" + BLOCKED + "\"} > 0",
+                            "model_health_time_to_first_token_seconds_count{route=\"" + BLOCKED + "\"} > 0",
                             // rate(...[15s]) needs two samples of a series, the 1m windows a few closed buckets
                             "count_over_time(model_health_error_ratio{route=\"" + BLOCKED + "\", class=\"policy_block\", window=\"1m\"}[1m]) >= 5")) {
                         assertThat(prometheus.result(condition)).as(condition).isNotEmpty();
