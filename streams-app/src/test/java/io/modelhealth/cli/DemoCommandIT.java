@@ -18,11 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code demo} end to end as a user runs it, in a child JVM ({@code java -cp … Main demo}): slf4j reads
  * its settings once per JVM, so where the log lines go can only be seen in a fresh one. Each run is the
  * real thing — embedded broker, monitor, scenario — cut to {@code --duration 40}, as the startup bench
- * runs it (the withdrawal comes at +4 s; a busy machine may take half a minute to catch up with it).
+ * runs it (the withdrawal comes 3 s after the monitor runs).
  */
 class DemoCommandIT {
 
-    /** A timeline line, as the startup bench reads it: {@code +00:04.3  anthropic/claude-fable-5  BLOCKED …}. */
+    /** A timeline line, as the startup bench reads it: {@code +00:03.3  anthropic/claude-fable-5  BLOCKED …}. */
     private static final Pattern BLOCKED = Pattern.compile("(?m)^\\+\\d\\d:\\d\\d\\.\\d\\s+anthropic/claude-(fable|haiku)-5\\s+BLOCKED\\b");
     /** A log line of slf4j-simple as simplelogger.properties formats it. */
     private static final Pattern LOG_LINE = Pattern.compile("(?m)^\\S+ \\[(TRACE|DEBUG|INFO|WARN|ERROR)\\] ");
