@@ -46,12 +46,11 @@ public final class CallSpans {
     private static final int SPAN_ID_BYTES = 8;
     private static final HexFormat HEX = HexFormat.of();
 
-    private final String tenantAttribute;
-    private final String regionAttribute;
+    /** Which attributes carry the tenant and the region: the same as {@link SpanMapper} reads. */
+    private final AppConfig.Otlp attributes;
 
     public CallSpans(AppConfig.Otlp config) {
-        this.tenantAttribute = config.tenantAttribute();
-        this.regionAttribute = config.regionAttribute();
+        this.attributes = config;
     }
 
     /** The calls as one request: a {@link ResourceSpans} per tenant in order of first appearance, spans in call order. */
@@ -66,7 +65,7 @@ public final class CallSpans {
         byTenant.forEach((tenant, spans) -> {
             Resource.Builder resource = Resource.newBuilder();
             if (!tenant.isEmpty()) {
-                resource.addAttributes(text(tenantAttribute, tenant));
+                resource.addAttributes(text(attributes.tenantAttribute(), tenant));
             }
             request.addResourceSpans(ResourceSpans.newBuilder().setResource(resource).addScopeSpans(spans));
         });
@@ -88,7 +87,7 @@ public final class CallSpans {
                 .addAttributes(text(SpanMapper.PROVIDER, call.provider()))
                 .addAttributes(text(SpanMapper.MODEL, call.model()));
         if (call.region() != null) {
-            span.addAttributes(text(regionAttribute, call.region()));
+            span.addAttributes(text(attributes.regionAttribute(), call.region()));
         }
         if (call.statusCode() != null) {
             span.addAttributes(integer(SpanMapper.STATUS, call.statusCode()));
