@@ -1,6 +1,7 @@
 package io.modelhealth.cli;
 
 import io.modelhealth.config.AppConfig;
+import io.modelhealth.otlp.SpanBatchSink;
 import io.modelhealth.scenario.CallSchedule;
 import io.modelhealth.scenario.ScenarioLabels;
 import io.modelhealth.telemetry.OutcomeClassifier;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 
 /** {@code simulate}: scenario load into any cluster. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Produce scenario load (llm.call.v1, keyed by route) into a cluster in real time, or write it to a file "
+        description = "Produce scenario load (llm.call.v1, keyed by route; or OTLP spans with --otlp) into a cluster in real time, "
+                + "or write it to a file "
                 + "(--output, with the injected incidents as --labels) for backtest. "
                 + "Scenarios: steady, outage, policy-withdrawal, rate-limit, latency, flapping, client-storm, "
                 + "content-filter, demo.")
@@ -58,11 +60,18 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--garbage", defaultValue = "0", paramLabel = "N", description = "Also send N malformed records, to see the dead-letter path.")
     int garbage;
 
+    @Option(names = "--otlp", description = "Send the calls as OpenTelemetry GenAI spans instead: unkeyed ExportTraceServiceRequest "
+            + "batches, as the Collector's kafka exporter writes them, to otlp.topic in otlp.encoding (the monitor needs otlp.enabled).")
+    boolean otlp;
+
     @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the time; 1 with --output), for repeatable load.")
     Long seed;
 
     @Override
     public Integer call() throws IOException {
+        if (output != null && otlp) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--otlp goes to a broker, not with --output");
+        }
         if (output != null) {
             return writeFiles();
         }
@@ -82,6 +91,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (seed != null) {
             settings = settings.withSeed(seed);
+        }
+        if (otlp) {
+            settings = settings.withSink(new SpanBatchSink(cfg.otlp()), cfg.otlp().topic());
         }
         Map<String, Object> props = new LinkedHashMap<>(cfg.kafka());
         // Only client settings matter to a producer; Streams-only keys would just be warned about.

@@ -12,7 +12,8 @@ import java.util.Set;
  * The named scenarios of {@code simulate --scenario NAME} and {@code demo}. All share the same six
  * routes (anthropic, openai, google, mistral), the same {@link Noise#DEFAULT} background and the
  * same suggested fallbacks; they differ in their incidents. Incidents start at t = 20 s so that the
- * monitor first sees a healthy baseline.
+ * monitor first sees a healthy baseline; the {@code demo} scenario's first one starts at
+ * {@link #DEMO_FIRST_INCIDENT}, so that a new user sees a decision within seconds of starting it.
  */
 public final class Scenarios {
 
@@ -51,6 +52,17 @@ public final class Scenarios {
             .and(Outcome.AUTHENTICATION, 0.3);
 
     private static final Duration INCIDENT_START = seconds(20);
+    /**
+     * When the {@code demo} story's withdrawal starts: 3 s of healthy traffic (about 900 calls at the
+     * demo's 300 calls/s, 70 or more on every route, over the availability rule's 30 minimum calls, so
+     * each route and both fallbacks have a HEALTHY state) is baseline enough for a policy block, which
+     * needs no rate baseline (three consecutive refusals from three tenants). {@code demo}
+     * (cli/DemoCommand) starts the scenario once the monitor runs, about 6 s after the command on an
+     * idle 2-core machine, so that its first decision comes within 10 s of the command (bench
+     * {@code startup}). The demo's later incidents keep their times: the content-filter anomaly at
+     * t = 90 s needs a minute of baseline.
+     */
+    public static final Duration DEMO_FIRST_INCIDENT = seconds(3);
     private static final Duration INCIDENT_END = seconds(80);
 
     private static final Map<String, Scenario> BY_NAME = catalog();
@@ -120,7 +132,7 @@ public final class Scenarios {
     static Scenario policyWithdrawal() {
         return base("policy-withdrawal", CLAUDE_FABLE + " and " + CLAUDE_HAIKU
                 + " withdrawn worldwide at t=20s: 403 model_not_available / 451 export_controlled from every tenant, for good")
-                .incident(withdrawal())
+                .incident(withdrawal(INCIDENT_START))
                 .phase(INCIDENT_START, CLAUDE_FABLE + " and " + CLAUDE_HAIKU
                                 + " withdrawn worldwide: 403 model_not_available / 451 export_controlled from every tenant",
                         "both BLOCKED in well under a second of their traffic; REROUTE " + CLAUDE_FABLE + " → " + GPT
@@ -194,7 +206,7 @@ public final class Scenarios {
     static Scenario demo() {
         return base("demo", "the overnight withdrawal of two anthropic models, plus an outage, a client-error storm "
                 + "and a content-filter spike that must not reroute (about 3 minutes)")
-                .incident(withdrawal())
+                .incident(withdrawal(DEMO_FIRST_INCIDENT))
                 .incident(Incident.errors("gemini-3-pro outage", Set.of(GEMINI_PRO), 0.8, OUTAGE_ERRORS)
                         .between(seconds(40), seconds(100)))
                 .incident(Incident.errors("gpt-5 client-error storm", Set.of(GPT), 0.6, CLIENT_ERRORS)
@@ -202,7 +214,7 @@ public final class Scenarios {
                 .incident(Incident.errors("mistral-large-3 content-filter spike", Set.of(MISTRAL_LARGE), 0.3,
                                 OutcomeMix.only(Outcome.CONTENT_FILTERED))
                         .between(seconds(90), seconds(120)))
-                .phase(seconds(20), "two anthropic models withdrawn worldwide: " + CLAUDE_FABLE + " and " + CLAUDE_HAIKU
+                .phase(DEMO_FIRST_INCIDENT, "two anthropic models withdrawn worldwide: " + CLAUDE_FABLE + " and " + CLAUDE_HAIKU
                                 + " return 403 model_not_available / 451 export_controlled to every tenant, for good",
                         "both BLOCKED within a second; REROUTE " + CLAUDE_FABLE + " → " + GPT + ", " + CLAUDE_HAIKU
                                 + " → " + GPT_MINI + " (not to each other: both blocked); one anthropic provider-wide page")
@@ -220,10 +232,10 @@ public final class Scenarios {
                 .build();
     }
 
-    private static Incident withdrawal() {
+    private static Incident withdrawal(Duration from) {
         return Incident.errors("two anthropic models withdrawn", Set.of(CLAUDE_FABLE, CLAUDE_HAIKU), 1.0,
                         WITHDRAWAL_ERRORS)
-                .from(INCIDENT_START);
+                .from(from);
     }
 
     private static Duration seconds(long s) {

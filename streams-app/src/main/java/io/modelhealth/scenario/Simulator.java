@@ -1,12 +1,13 @@
 package io.modelhealth.scenario;
 
-import io.modelhealth.schemas.ContractSerdes;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -24,9 +25,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Plays a {@link Scenario} into a Kafka topic in real time (the engine of {@code simulate} and of
- * {@code demo}'s load): key = route id (UTF-8), value = {@code llm.call.v1} JSON, event time =
- * the wall clock when the call is produced (also the record's Kafka timestamp), so the monitor
- * sees live traffic. Paced by a token bucket at {@code rate} calls/s: the loop sleeps until the
+ * {@code demo}'s load): by default key = route id (UTF-8), value = {@code llm.call.v1} JSON, event
+ * time = the wall clock when the call is produced (also the record's Kafka timestamp), so the monitor
+ * sees live traffic; a {@link CallSink} in the settings makes other records of the same calls (OTLP
+ * span batches: {@code otlp.SpanBatchSink}). Paced by a token bucket at {@code rate} calls/s: the loop sleeps until the
  * next token is due (≤ 10 ms at a time; this is a load generator, not a test). A stall of up
  * to a second is made up; when the producer cannot keep up for longer, the rate drops instead
  * of bursting later.
@@ -60,6 +62,7 @@ public final class Simulator implements AutoCloseable {
      *                         replayed into the same topic within the dedup window yields duplicates (dropped)
      * @param garbageRecords   broken records to inject, spread evenly over the run
      * @param progressInterval how often to print a progress line
+     * @param sink             how calls become records: {@code llm.call.v1} JSON per call, or OTLP span batches
      */
     public record Settings(
             Scenario scenario,
@@ -68,10 +71,12 @@ public final class Simulator implements AutoCloseable {
             Duration duration,
             long seed,
             int garbageRecords,
-            Duration progressInterval) {
+            Duration progressInterval,
+            CallSink sink) {
 
         public Settings {
             Objects.requireNonNull(scenario, "scenario");
+            Objects.requireNonNull(sink, "sink");
             if (topic == null || topic.isBlank()) {
                 throw new IllegalArgumentException("topic is required");
             }
@@ -89,26 +94,34 @@ public final class Simulator implements AutoCloseable {
             }
         }
 
-        /** The scenario's default duration, a seed from the clock (so runs never share event ids), no garbage, progress every 5 s. */
+        /**
+         * The scenario's default duration, a seed from the clock (so runs never share event ids), no garbage,
+         * progress every 5 s, {@code llm.call.v1} records ({@link CallSink#CALL_RECORDS}).
+         */
         public static Settings of(Scenario scenario, String topic, double ratePerSecond) {
             return new Settings(scenario, topic, ratePerSecond, scenario.defaultDuration(), System.currentTimeMillis(),
-                    0, DEFAULT_PROGRESS_INTERVAL);
+                    0, DEFAULT_PROGRESS_INTERVAL, CallSink.CALL_RECORDS);
         }
 
         public Settings withDuration(Duration duration) {
-            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval);
+            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval, sink);
         }
 
         public Settings withSeed(long seed) {
-            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval);
+            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval, sink);
         }
 
         public Settings withGarbageRecords(int garbageRecords) {
-            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval);
+            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval, sink);
         }
 
         public Settings withProgressInterval(Duration progressInterval) {
-            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval);
+            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval, sink);
+        }
+
+        /** The calls as {@code sink} makes records of them (e.g. OTLP span batches), into {@code topic}. */
+        public Settings withSink(CallSink sink, String topic) {
+            return new Settings(scenario, topic, ratePerSecond, duration, seed, garbageRecords, progressInterval, sink);
         }
     }
 
@@ -200,8 +213,9 @@ public final class Simulator implements AutoCloseable {
         Scenario scenario = s.scenario();
         double rate = s.ratePerSecond();
         CallGenerator generator = new CallGenerator(scenario, s.seed(), clock.instant());
-        out.printf(Locale.ROOT, "simulating scenario %s into %s at %,.0f calls/s for %ds (seed %d)%n",
-                scenario.name(), s.topic(), rate, s.duration().toSeconds(), s.seed());
+        out.printf(Locale.ROOT, "simulating scenario %s into %s at %,.0f calls/s for %ds (seed %d%s)%n",
+                scenario.name(), s.topic(), rate, s.duration().toSeconds(), s.seed(),
+                s.sink() == CallSink.CALL_RECORDS ? "" : ", as " + s.sink());
 
         long durationNanos = s.duration().toNanos();
         long progressNanos = s.progressInterval().toNanos();
@@ -216,6 +230,10 @@ public final class Simulator implements AutoCloseable {
         long lastProgress = t0;
         Phase phase = null;
         boolean stopped = false;
+        CallSink sink = s.sink();
+        List<GeneratedCall> batch = new ArrayList<>();
+        long lingerNanos = sink.linger().toNanos();
+        long batchDue = Long.MAX_VALUE;
 
         while (true) {
             if (!running.get() || closed.get() || Thread.currentThread().isInterrupted()) {
@@ -236,9 +254,18 @@ public final class Simulator implements AutoCloseable {
             tokens = Math.min(burst, tokens + (now - last) * rate / 1e9);
             last = now;
             while (tokens >= 1.0) {
-                send(s.topic(), generator.next(clock.instant()));
+                if (batch.isEmpty()) {
+                    batchDue = now + lingerNanos;
+                }
+                batch.add(generator.next(clock.instant()));
+                if (batch.size() >= sink.batchSize()) {
+                    send(s, batch);
+                }
                 sent++;
                 tokens -= 1.0;
+            }
+            if (!batch.isEmpty() && now >= batchDue) {
+                send(s, batch);
             }
             while (garbage < s.garbageRecords() && elapsed >= garbageDue(garbage, s.garbageRecords(), durationNanos)) {
                 sendGarbage(s, scenario, garbage);
@@ -258,6 +285,9 @@ public final class Simulator implements AutoCloseable {
         // flush() would throw on an interrupted thread; finish the run's records first, then restore the flag.
         boolean interrupted = Thread.interrupted();
         try {
+            if (!batch.isEmpty()) {
+                send(s, batch);
+            }
             producer.flush();
         } finally {
             if (interrupted) {
@@ -276,10 +306,12 @@ public final class Simulator implements AutoCloseable {
         return (long) (durationNanos * ((i + 1) / (double) (n + 1)));
     }
 
-    private void send(String topic, GeneratedCall c) {
-        byte[] value = ContractSerdes.LLM_CALL.serialize(topic, c.call());
-        producer.send(new ProducerRecord<>(topic, null, c.call().timestamp().toEpochMilli(), c.key(), value),
-                onFailure());
+    /** Sends the batch's calls as the sink's records and empties it. */
+    private void send(Settings s, List<GeneratedCall> batch) {
+        for (ProducerRecord<byte[], byte[]> r : s.sink().records(s.topic(), List.copyOf(batch))) {
+            producer.send(r, onFailure());
+        }
+        batch.clear();
     }
 
     private void sendGarbage(Settings s, Scenario scenario, long i) {

@@ -34,8 +34,9 @@ class CliTest {
         assertThat(r.out()).contains("Usage: model-health " + command);
         List<String> expected = switch (command) {
             case "run" -> List.of("--config", "--bootstrap-servers", "--http-port", "--alertmanager-url");
-            case "demo" -> List.of("--duration", "--http-port");
-            case "simulate" -> List.of("--bootstrap-servers", "--scenario", "--rate", "--duration", "--output", "--labels", "--start");
+            case "demo" -> List.of("--duration", "--http-port", "--otlp", "--verbose");
+            case "simulate" -> List.of("--bootstrap-servers", "--scenario", "--rate", "--duration", "--output", "--labels", "--start",
+                    "--otlp");
             case "topics" -> List.of("--bootstrap-servers");
             default -> List.of("--input", "--config", "--output", "--report", "--compare", "--labels", "--tolerance", "--progress");
         };
@@ -101,6 +102,13 @@ class CliTest {
         CliRun r = run("run", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("http.prot", "port");
+    }
+
+    @Test
+    void simulateOtlpNeedsABroker() {
+        CliRun r = run("simulate", "--scenario", "demo", "--otlp", "--output", "calls.jsonl");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--otlp goes to a broker, not with --output");
     }
 
     @Test

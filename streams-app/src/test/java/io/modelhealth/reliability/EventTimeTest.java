@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Event time against arrival order, on the real topology without a broker ({@link Replay}): the
- * demo incident (two models withdrawn at t = 20 s, an outage from t = 40 s) delivered in order;
+ * demo incident (two models withdrawn at t = 3 s, an outage from t = 40 s) delivered in order;
  * shuffled within {@code windows.out-of-order} (decided exactly as in order); shuffled beyond it but
  * within the lateness bound {@code windows.grace} (nothing lost: windows amended to the same totals);
  * with a storm of calls later than the lateness bound; and with one producer's clock running fast.

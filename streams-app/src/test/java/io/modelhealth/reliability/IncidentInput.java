@@ -32,7 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The incident the recovery tests feed a live app, and what an uninterrupted run decides for it.
  *
  * <p>The {@code demo} scenario at 60 calls/s for 135 s of event time: two anthropic models withdrawn
- * at t = 20 s (BLOCKED and rerouted within a second, one re-pointed when its first fallback turns
+ * at t = 3 s (BLOCKED and rerouted within a second, one re-pointed when its first fallback turns
  * out blocked too), a gemini outage from t = 40 s (rerouted at about t = 42 s) that heals at
  * t = 100 s (first RESTORE step at about t = 129 s). Every one of these decisions is driven by
  * calls, not by the wall clock, so a live run must make exactly the backtest's decisions while the

@@ -163,13 +163,17 @@ class ScenarioOutcomesTest {
         List<GeneratedCall> calls = CallMix.generate(demo);
         assertThat(calls).hasSize(400 * 180);
 
-        // t < 20 s: noise only, everywhere.
+        // t < 3 s (Scenarios.DEMO_FIRST_INCIDENT): noise only, everywhere; other routes until their incidents.
+        int first = (int) Scenarios.DEMO_FIRST_INCIDENT.toSeconds();
         for (String route : demo.routes()) {
-            assertThat(CallMix.of(calls, route, 0, 20).modelErrorShare()).as(route).isLessThan(0.02);
+            assertThat(CallMix.of(calls, route, 0, first).modelErrorShare()).as(route).isLessThan(0.02);
         }
-        // t ≥ 20 s: both anthropic models withdrawn worldwide, for good.
+        for (String route : Set.of(GPT, GPT_MINI, GEMINI_PRO, MISTRAL_LARGE)) {
+            assertThat(CallMix.of(calls, route, 0, 39).modelErrorShare()).as(route).isLessThan(0.02);
+        }
+        // t ≥ 3 s: both anthropic models withdrawn worldwide, for good.
         for (String route : Set.of(CLAUDE_FABLE, CLAUDE_HAIKU)) {
-            CallMix withdrawn = CallMix.of(calls, route, 20, 180);
+            CallMix withdrawn = CallMix.of(calls, route, first, 180);
             assertThat(withdrawn.share(WITHDRAWN)).as(route).isGreaterThan(0.95);
             assertThat(withdrawn.tenants(WITHDRAWN)).as(route).containsExactlyInAnyOrderElementsOf(Scenario.TENANTS);
             assertThat(CallMix.of(calls, route, 170, 180).share(WITHDRAWN)).as(route).isGreaterThan(0.95);

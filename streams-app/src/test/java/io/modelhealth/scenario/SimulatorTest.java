@@ -4,19 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.modelhealth.config.AppConfig;
+import io.modelhealth.otlp.CallSpans;
+import io.modelhealth.otlp.OtlpCodec;
+import io.modelhealth.otlp.SpanBatchSink;
+import io.modelhealth.otlp.SpanMapper;
 import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.telemetry.CallParser;
 import io.modelhealth.telemetry.ParseResult;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -75,6 +85,42 @@ class SimulatorTest {
                 .containsPattern("sent [0-9,]+ calls \\([0-9,]+/s\\), phase: steady")
                 .contains("injected garbage record 3/3")
                 .contains("done: sent");
+    }
+
+    @Test
+    void anOtlpSinkSendsTheSameCallsAsUnkeyedBatchesOfSpans() throws Exception {
+        Simulator.Settings settings = Simulator.Settings.of(Scenarios.byName("demo"), "calls-in", 2000)
+                .withDuration(Duration.ofMillis(1000))
+                .withSeed(11)
+                .withSink(new SpanBatchSink(AppConfig.Otlp.DEFAULT), "otlp_spans");
+
+        Simulator.Result result = simulator.run(settings);
+
+        List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        // One request per 200 ms (the Collector batch processor's timeout) and the rest at the end.
+        assertThat(sent).hasSizeBetween(2, 6);
+        OtlpCodec codec = new OtlpCodec(AppConfig.OtlpEncoding.OTLP_PROTO);
+        SpanMapper mapper = new SpanMapper(AppConfig.Otlp.DEFAULT);
+        List<String> eventIds = new ArrayList<>();
+        for (ProducerRecord<byte[], byte[]> r : sent) {
+            assertThat(r.topic()).isEqualTo("otlp_spans");
+            assertThat(r.key()).as("unkeyed, as the kafka exporter writes by default").isNull();
+            ExportTraceServiceRequest request = codec.decode(r.value());
+            long newest = 0;
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+                for (Span span : rs.getScopeSpans(0).getSpansList()) {
+                    LlmCall call = ((SpanMapper.Call) mapper.map(rs.getResource(), span)).call();
+                    assertThat(Scenarios.byName("demo").routes()).contains(call.route());
+                    eventIds.add(call.eventId());
+                    newest = Math.max(newest, call.timestamp().toEpochMilli());
+                }
+            }
+            assertThat(r.timestamp()).isEqualTo(newest);
+        }
+        assertThat(sent).extracting(ProducerRecord::timestamp).isSorted();
+        assertThat(eventIds).hasSize((int) result.calls()).containsExactlyInAnyOrderElementsOf(
+                LongStream.rangeClosed(1, result.calls()).mapToObj(n -> CallSpans.eventId("sim-11-" + n)).toList());
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("as OTLP span batches (otlp_proto)");
     }
 
     @Test
