@@ -276,7 +276,8 @@ public final class ThroughputBench {
     }
 
     /**
-     * Polls the group's committed offsets every 100 ms until they reach {@code end}.
+     * Polls the group's committed offsets every 100 ms until they reach {@code end} (failing after 3 minutes
+     * without progress).
      *
      * @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans)
      * @param hop       a repartition topic every call crosses after the input (OTLP: spans-by-route), or null;
@@ -289,10 +290,18 @@ public final class ThroughputBench {
         double firstCpu = 0;
         long lastT;
         long lastC;
-        long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(300, end / 2000)).toNanos();
+        // A stall, not a slow drain, ends the run: on a machine shared with other work the same drain can take
+        // several times as long, and a fixed budget threw away runs that were progressing.
+        long stall = Duration.ofSeconds(180).toNanos();
+        long deadline = System.nanoTime() + stall;
+        long progress = -1;
         while (true) {
             long c = cluster.committed(group, tps);
             long t = System.nanoTime();
+            if (c > progress) {
+                progress = c;
+                deadline = t + stall;
+            }
             if (c > 0 && firstT == 0) {
                 firstT = t;
                 firstC = c;
@@ -304,7 +313,8 @@ public final class ThroughputBench {
                 break;
             }
             if (t > deadline) {
-                throw new IllegalStateException(group + " did not catch up: committed " + c + " of " + end);
+                throw new IllegalStateException(group + " did not catch up: committed " + c + " of " + end
+                        + ", no progress for " + stall / 1_000_000_000 + " s");
             }
             Thread.sleep(100);
         }
