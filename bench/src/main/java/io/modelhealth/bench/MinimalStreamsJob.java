@@ -36,8 +36,9 @@ import org.apache.kafka.streams.state.WindowStore;
  * Each record is parsed with Jackson ({@code readTree}); an error is {@code status_code} ≥ 400 or an
  * {@code error_type}; an unparsable record is skipped. Window time is the record timestamp (the bench's
  * producer stamps each record with its event time). Exactly-once v2, everything else Kafka Streams'
- * defaults. It groups by the input key, as the bench's records are keyed by route: like the app, which
- * skips its own re-keying hop for such input, it pays no repartition topic.
+ * defaults. It groups by the input key, as the bench's records are keyed by route, so it pays no
+ * repartition topic; the app's calls skip its re-keying hop for such input too (only its watermarks
+ * cross it).
  *
  * <pre>
  *   MinimalStreamsJob BOOTSTRAP APPLICATION_ID INPUT_TOPIC OUTPUT_TOPIC [streams-key=value ...]
