@@ -18,7 +18,8 @@ import java.util.Locale;
  *
  * <pre>
  *   java -jar bench/target/model-health-bench.jar throughput [--records N] [--routes R] [--compare-dedup] [--profile F.jfr]
- *                                                          [--otlp [--spans-per-request K]]
+ *                                                          [--otlp [--spans-per-request K]] [--instances N]
+ *                                                          [--streams num.stream.threads=T]
  *   java -jar bench/target/model-health-bench.jar detection  [--trials N] [--rate CALLS_PER_S]
  *   java -jar bench/target/model-health-bench.jar memory     [--routes N] [--memory-heap 512m]
  *   java -jar bench/target/model-health-bench.jar startup    [--app-jar streams-app/target/model-health.jar]
@@ -168,6 +169,8 @@ public final class Bench {
         out.println("""
                 usage: java -jar model-health-bench.jar COMMAND [flags]
                   throughput [--records N (2000000)] [--routes R (200)] [--compare-dedup] [--dedup-window D] [--profile F.jfr]
+                             [--otlp [--spans-per-request K (50)]] [--instances N (1): app JVMs in one group]
+                             (also drains the topic with a minimal Kafka Streams job: app ÷ job is a figure)
                   detection  [--trials N (20)] [--rate CALLS_PER_S (2000)] [--detection-routes R (50)] [--cpu-window S (30)]
                   memory     [--routes N (10000)] [--memory-heap SIZE (512m)]
                   startup    [--app-jar PATH (streams-app/target/model-health.jar)]

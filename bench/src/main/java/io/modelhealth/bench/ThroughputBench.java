@@ -15,6 +15,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -29,11 +32,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       fresh calls topic with the app's partition count (6).</li>
  *   <li>{@code org.apache.kafka.tools.ConsumerPerformance} in a child JVM reads all N: its
  *       {@code fetch.nMsg.sec} (group join excluded) is the physical limit.</li>
+ *   <li>{@link MinimalStreamsJob}, the Kafka Streams job a user writes in an afternoon (Jackson parse, calls
+ *       and errors per route in 10 s windows, exactly-once v2), in a child JVM, drained and measured as the
+ *       app is (next item): the yardstick for what the app's own work costs.</li>
  *   <li>The app ({@link AppProcess}: {@code ModelHealthApp}, exactly-once v2, the app's defaults) in a
- *       child JVM starts from the beginning; the bench polls the group's committed offsets
+ *       child JVM ({@code --instances N}: N JVMs in one group; {@code --streams num.stream.threads=T}: T
+ *       stream threads each) starts from the beginning; the bench polls the group's committed offsets
  *       ({@code Admin.listConsumerGroupOffsets}) every 100 ms until they reach the end offsets. App rate =
  *       records committed between the first commit and the last ÷ the time between them (start-up and
- *       group join excluded, as for the consumer).</li>
+ *       group join excluded, as for the consumer); CPU per record = the JVMs' user+sys time over the same
+ *       interval ÷ those records.</li>
  *   <li>With {@code --otlp}: the same number of calls as OTLP spans ({@link OtlpCalls}, {@code otlp_proto},
  *       {@code --spans-per-request} per record) drained by an app with {@code otlp.enabled}: spans/s beside calls/s.</li>
  * </ol>
@@ -91,12 +99,18 @@ public final class ThroughputBench {
                             + " records, child JVM, same broker (group join excluded)"));
         }
 
+        // ---- what a user's own Kafka Streams job does with the same topic
+        Drain job = minimalJob(run, topic, figures);
+
         // ---- the app
         String dedup = o.get("dedup-window", null);
         AppRun app = runApp(run, topicFlags, topic, n, routes, dedup, figures, "");
         double ratio = app.rate / consumerRate;
-        figures.add(new Figure("throughput.ratio", ratio, "×", "≥ 0.5", ratio >= 0.5,
+        figures.add(new Figure("throughput.ratio", ratio, "×", "≥ 0.25", ratio >= 0.25,
                 "app rate ÷ ConsumerPerformance rate, measured in this one run"));
+        double vsJob = app.rate / job.rate;
+        figures.add(new Figure("throughput.ratio_minimal_job", vsJob, "×", "≥ 1.0", vsJob >= 1.0,
+                "app rate ÷ minimal Kafka Streams job rate, measured in this one run"));
         if (o.has("compare-dedup")) {
             AppRun noDedup = runApp(run + "n", topicFlags, topic, n, routes, "0", figures, ".dedup_off");
             figures.add(Figure.info("throughput.ratio.dedup_off", noDedup.rate / consumerRate, "×",
@@ -171,6 +185,8 @@ public final class ThroughputBench {
     }
 
     /**
+     * The app (with {@code --instances N}, N child JVMs in one group) from the beginning of {@code topic}.
+     *
      * @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans)
      * @param hop       a repartition topic every call crosses after the input (OTLP: spans-by-route), or null;
      *                  the app has caught up only when the route tasks have committed it to its end as well
@@ -190,65 +206,122 @@ public final class ThroughputBench {
         for (String s : o.all("streams")) {
             args.add("streams." + s);
         }
-        List<String> jvm = new ArrayList<>();
-        for (String j : o.all("app-jvm-arg")) {
-            jvm.add(j);
-        }
-        if (o.has("profile")) {
-            Path jfr = Path.of(o.get("profile", "app.jfr").equals("true") ? "app" + suffix + ".jfr" : o.get("profile", "app.jfr"));
-            jvm.add("-XX:StartFlightRecording=filename=" + jfr.toAbsolutePath() + ",settings=profile");
-            log.println("  profiling the app with JFR into " + jfr.toAbsolutePath());
-        }
+        int instances = o.getInt("instances", 1);
+        IntFunction<List<String>> jvm = i -> {
+            List<String> a = new ArrayList<>(o.all("app-jvm-arg"));
+            if (o.has("profile")) {
+                String f = o.get("profile", "app.jfr").equals("true") ? "app" + suffix + ".jfr" : o.get("profile", "app.jfr");
+                Path jfr = Path.of(instances == 1 ? f : f.replaceFirst("(\\.jfr)?$", "-" + i + ".jfr"));
+                a.add("-XX:StartFlightRecording=filename=" + jfr.toAbsolutePath() + ",settings=profile");
+                log.println("  profiling the app with JFR into " + jfr.toAbsolutePath());
+            }
+            return a;
+        };
         List<TopicPartition> tps = cluster.partitions(topic);
         long end = cluster.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
-        log.printf("  starting the app (application.id %s%s) ...%n", appId, dedup == null ? "" : ", telemetry.dedup-window " + dedup);
-        try (ChildJvm app = ChildJvm.start(jvm, AppProcess.class.getName(), args, o.has("verbose") ? log : null, "app")) {
-            ChildJvm.Line running = app.await(l -> l.contains(AppProcess.RUNNING), 120_000);
-            if (running == null) {
-                throw new IllegalStateException("the app did not start");
-            }
-            long firstT = 0;
-            long firstC = 0;
-            double firstCpu = 0;
-            long lastT;
-            long lastC;
-            long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(300, n / 2000)).toNanos();
-            while (true) {
-                long c = cluster.committed(appId, tps);
-                long t = System.nanoTime();
-                if (c > 0 && firstT == 0) {
-                    firstT = t;
-                    firstC = c;
-                    firstCpu = cpuSeconds(app.process().pid());
-                }
-                if (c >= end && (hop == null || hopCaughtUp(appId, hop))) {
-                    lastT = t;
-                    lastC = c;
-                    break;
-                }
-                if (t > deadline) {
-                    throw new IllegalStateException("the app did not catch up: committed " + c + " of " + end);
-                }
-                Thread.sleep(100);
-            }
-            double cpuS = cpuSeconds(app.process().pid());
-            double drainCpuUs = (cpuS - firstCpu) * 1e6 / ((double) (lastC - firstC) * perRecord);
-            double rate = (lastC - firstC) * (double) perRecord / ((lastT - firstT) / 1e9);
-            double wall = (lastT - app.startedNanos()) / 1e9;
+        log.printf("  starting the app (application.id %s%s%s) ...%n", appId, dedup == null ? "" : ", telemetry.dedup-window " + dedup,
+                instances == 1 ? "" : ", " + instances + " instances");
+        try (ChildGroup app = ChildGroup.start(instances, jvm, AppProcess.class.getName(), args, o.has("verbose") ? log : null, "app",
+                AppProcess.RUNNING)) {
+            Drain d = drain(app, appId, tps, end, perRecord, hop);
             log.printf("  app caught up: %,.0f %s between first and last commit; %.1f s from launch (RUNNING after %.1f s); "
-                    + "%.1f CPU-s%n", rate, unit, wall, running.seconds(), cpuS);
+                    + "%.1f CPU-s%n", d.rate, unit, d.launchToCaughtUpS, app.runningSeconds(), d.cpuS);
             String how = "records committed between the group's first and last commit ÷ time between them "
-                    + "(Admin.listConsumerGroupOffsets every 100 ms), ModelHealthApp in a child JVM, exactly_once_v2"
-                    + (dedup == null ? "" : ", telemetry.dedup-window " + dedup);
-            figures.add(Figure.info("throughput.app" + suffix, rate, unit, perRecord == 1 ? how
+                    + "(Admin.listConsumerGroupOffsets every 100 ms), ModelHealthApp in " + (instances == 1 ? "a child JVM"
+                    : instances + " child JVMs in one group (CPU summed)") + ", exactly_once_v2"
+                    + (dedup == null ? "" : ", telemetry.dedup-window " + dedup)
+                    + (o.has("streams") ? ", streams " + String.join(" ", o.all("streams")) : "");
+            figures.add(Figure.info("throughput.app" + suffix, d.rate, unit, perRecord == 1 ? how
                     : how.replace("records committed", "records committed × " + perRecord + " spans") + ", otlp.enabled"));
-            figures.add(Figure.info("throughput.app_cpu_per_record" + suffix, drainCpuUs, "µs",
+            figures.add(Figure.info("throughput.app_cpu_per_record" + suffix, d.cpuPerRecordUs, "µs",
                     "CPU time (user+sys, all threads, /proc) of the app JVM between its first and last commit ÷ records "
                             + "committed in between: the cost of a call, less sensitive than rates to other load on the machine"));
-            figures.add(Figure.info("throughput.app_launch_to_caught_up" + suffix, wall, "s",
+            figures.add(Figure.info("throughput.app_launch_to_caught_up" + suffix, d.launchToCaughtUpS, "s",
                     "wall time from launching the app JVM until its committed offsets reach the end"));
-            return new AppRun(rate);
+            return new AppRun(d.rate);
         }
+    }
+
+    /**
+     * {@link MinimalStreamsJob} on the pre-loaded topic, one child JVM, Kafka Streams' defaults with
+     * exactly-once v2 and its own output topic (as many partitions as the input), drained and measured as
+     * the app is.
+     */
+    private Drain minimalJob(String run, String topic, List<Figure> figures) throws Exception {
+        List<TopicPartition> tps = cluster.partitions(topic);
+        String output = run + ".minimal-job-counts";
+        cluster.admin().createTopics(List.of(new NewTopic(output, tps.size(), (short) 1))).all().get(30, TimeUnit.SECONDS);
+        String appId = run + "-minimal-job";
+        long end = cluster.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        log.printf("  starting the minimal Kafka Streams job (application.id %s) ...%n", appId);
+        try (ChildGroup job = ChildGroup.start(1, i -> List.of(), MinimalStreamsJob.class.getName(),
+                List.of(cluster.bootstrap(), appId, topic, output), o.has("verbose") ? log : null, "minimal-job", MinimalStreamsJob.RUNNING)) {
+            Drain d = drain(job, appId, tps, end, 1, null);
+            log.printf("  minimal job caught up: %,.0f rec/s between first and last commit; %.1f s from launch; %.1f CPU-s%n",
+                    d.rate, d.launchToCaughtUpS, d.cpuS);
+            figures.add(Figure.info("throughput.minimal_job", d.rate, "rec/s",
+                    "MinimalStreamsJob (Jackson readTree, calls and errors per route in 10 s tumbling event-time windows, "
+                            + "exactly_once_v2, Kafka Streams defaults, 1 thread) in a child JVM on the same topic, measured as the app"));
+            figures.add(Figure.info("throughput.minimal_job_cpu_per_record", d.cpuPerRecordUs, "µs",
+                    "CPU time of the minimal job's JVM between its first and last commit ÷ records committed in between"));
+            return d;
+        }
+    }
+
+    /**
+     * A drain as the bench measures it: rate = records committed between the group's first and last commit ÷
+     * the time between them, CPU = the JVMs' user+sys time over the same interval.
+     */
+    private record Drain(double rate, double cpuPerRecordUs, double launchToCaughtUpS, double cpuS) {
+    }
+
+    /**
+     * Polls the group's committed offsets every 100 ms until they reach {@code end} (failing after 3 minutes
+     * without progress).
+     *
+     * @param perRecord calls per input record (OTLP: spans per request), so the rate is in calls (spans)
+     * @param hop       a repartition topic every call crosses after the input (OTLP: spans-by-route), or null;
+     *                  the group has caught up only when it has committed it to its end as well
+     */
+    private Drain drain(ChildGroup jvms, String group, List<TopicPartition> tps, long end, int perRecord, String hop)
+            throws Exception {
+        long firstT = 0;
+        long firstC = 0;
+        double firstCpu = 0;
+        long lastT;
+        long lastC;
+        // A stall, not a slow drain, ends the run: on a machine shared with other work the same drain can take
+        // several times as long, and a fixed budget threw away runs that were progressing.
+        long stall = Duration.ofSeconds(180).toNanos();
+        long deadline = System.nanoTime() + stall;
+        long progress = -1;
+        while (true) {
+            long c = cluster.committed(group, tps);
+            long t = System.nanoTime();
+            if (c > progress) {
+                progress = c;
+                deadline = t + stall;
+            }
+            if (c > 0 && firstT == 0) {
+                firstT = t;
+                firstC = c;
+                firstCpu = jvms.cpuSeconds();
+            }
+            if (c >= end && (hop == null || hopCaughtUp(group, hop))) {
+                lastT = t;
+                lastC = c;
+                break;
+            }
+            if (t > deadline) {
+                throw new IllegalStateException(group + " did not catch up: committed " + c + " of " + end
+                        + ", no progress for " + stall / 1_000_000_000 + " s");
+            }
+            Thread.sleep(100);
+        }
+        double cpuS = jvms.cpuSeconds();
+        double records = (double) (lastC - firstC) * perRecord;
+        return new Drain(records / ((lastT - firstT) / 1e9), (cpuS - firstCpu) * 1e6 / records,
+                (lastT - jvms.startedNanos()) / 1e9, cpuS);
     }
 
     /** Whether the group has committed every partition of {@code topic} to its current end. */
