@@ -297,8 +297,12 @@ public final class FleetDecider implements FleetView {
         if (v.scoped() && desired > 0) {
             FleetRoute parent = routes.get(v.route());
             if (parent != null && parent.verdict != null) {
-                if (parent.target != null && parent.weight >= desired) {
-                    // The route's own reroute already moves this scope's calls: one command, not one per scope.
+                if (parent.target != null && (parent.weight >= desired || parent.verdict.state() == HealthState.RECOVERING)) {
+                    // The route's own reroute already moves this scope's calls: one command, not one per scope. While
+                    // the route restores in steps its scopes follow it: a scope that failed with the route enters its
+                    // own recovery a moment later than the route (fewer calls, a later start), and must not be moved
+                    // away wholesale as the route comes back (measured: a region of an outage rerouted 0.3 s after its
+                    // route's first restore step). One still failing once the route is restored is rerouted then.
                     desired = 0;
                     reason = "scope.covered_by_route";
                 } else if (r.target == null && (parent.verdict.incident() || parent.verdict.suspect())
