@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code demo} end to end as a user runs it, in a child JVM ({@code java -cp … Main demo}): slf4j reads
  * its settings once per JVM, so where the log lines go can only be seen in a fresh one. Each run is the
- * real thing — embedded broker, monitor, scenario — cut to {@code --duration 40}, as the startup bench
- * runs it (the withdrawal comes 3 s after the monitor runs).
+ * real thing — embedded broker, monitor, scenario — cut to {@code --duration 12} of scenario time
+ * (the withdrawal comes 3 s after the monitor runs; the suite keeps to about 15 minutes).
  */
 class DemoCommandIT {
 
@@ -36,7 +36,7 @@ class DemoCommandIT {
 
     @Test
     void theTerminalShowsTheStoryAndTheTimelineWhileTheLogLinesGoToTheFileNamedAtStart() throws Exception {
-        Run run = demo("--duration", "40", "--http-port", "0");
+        Run run = demo("--duration", "12", "--http-port", "0");
 
         assertThat(run.exit()).as(run.err()).isZero();
         Matcher named = LOG_FILE.matcher(run.out());
@@ -59,7 +59,7 @@ class DemoCommandIT {
 
     @Test
     void withOtlpTheWithdrawnModelsAreBlockedFromSpansAndVerboseShowsTheLogHere() throws Exception {
-        Run run = demo("--otlp", "--verbose", "--duration", "40", "--http-port", "0");
+        Run run = demo("--otlp", "--verbose", "--duration", "12", "--http-port", "0");
 
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("Kafka logs: on this terminal", "expected story (every call sent as an OpenTelemetry span):")
