@@ -56,6 +56,7 @@ public final class MemoryProbe {
             }
             drainAll(replay);
             long baseline = usedAfterGc();
+            Map<String, long[]> histoBefore = classHistogram();
             int metersBefore = registry.registry().getMeters().size();
             long stepMs = every * 1000L;
             long from = t;
@@ -71,6 +72,7 @@ public final class MemoryProbe {
             }
             drainAll(replay);
             long after = usedAfterGc();
+            printGrowth(histoBefore, classHistogram(), routes);
             int meters = registry.registry().getMeters().size() - metersBefore;
             long stateBytes = 0;
             int states = 0;
@@ -90,6 +92,34 @@ public final class MemoryProbe {
             Reference.reachabilityFence(metrics);
         }
         registry.close();
+    }
+
+    /** Instances and bytes per class of the live heap ({@code jcmd GC.class_histogram}, which collects first). */
+    static Map<String, long[]> classHistogram() throws Exception {
+        javax.management.ObjectName name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+        String text = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(name, "gcClassHistogram",
+                new Object[]{new String[0]}, new String[]{String[].class.getName()});
+        Map<String, long[]> h = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                h.put(f[3], new long[]{Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+        }
+        return h;
+    }
+
+    /** The classes whose live bytes grew most from the baseline, per route: where a route's heap goes. */
+    static void printGrowth(Map<String, long[]> before, Map<String, long[]> after, int routes) {
+        after.entrySet().stream()
+                .map(e -> {
+                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                    return Map.entry(e.getKey(), new long[]{e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+                })
+                .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+                .limit(25)
+                .forEach(e -> System.out.printf("HISTO %8.1f B/route %6.2f objects/route %s%n", e.getValue()[1] / (double) routes,
+                        e.getValue()[0] / (double) routes, e.getKey()));
     }
 
     private static void drainAll(Replay replay) {

@@ -42,7 +42,7 @@ import org.apache.kafka.streams.state.Stores;
  *  (otlp.enabled)            └─ otlp-ingest-progress ─ calls, watermarks ─▶ [spans-by-route]┤
  *  model.health.overrides ─▶ parse ─▶ [overrides-by-route] ─────────────────────────────┤  (bad ─▶ llm.calls.dlq)
  *                                                                                        ▼
- *                        route-health (pending-calls, route-state, seen-events, ingest-progress): event-time order
+ *                        route-health (pending-batches, pending-calls, route-state, seen-events, ingest-progress): event-time order
  *                          │            │             │                          │
  *                          ▼            ▼             ▼                          ▼
  *                      .windows    .anomalies    anomaly alerts ─┐   verdicts + watermarks ─▶ [fleet-events] (1 partition)
@@ -158,14 +158,20 @@ public final class HealthTopology {
                 .mapValues(RouteEvent::of, Named.as("overrides-as-events"));
 
         // ---- the health engine, one route per key, in event-time order up to the low watermark
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
-                Serdes.String(), new RouteStateSerde()).withCachingEnabled());
+        // The route processor writes route-state and pending-batches once per commit, from a hook that runs as the
+        // task commits. Pending calls live in memory between commits, their durable copy a batch record per commit
+        // in pending-batches (in memory, restored from its changelog: the batches are written once and deleted once,
+        // RocksDB would only compact them); pending-calls holds calls one entry each beyond RouteProcessor.MAX_MIRRORED.
+        builder.addStateStore(CommitHookStore.wrap(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
+                Serdes.String(), new RouteStateSerde()).withCachingEnabled()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PENDING_STORE),
                 Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(CommitHookStore.wrap(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.BATCHES_STORE),
+                Serdes.Long(), Serdes.ByteArray())));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PROGRESS_STORE),
                 Serdes.String(), Serdes.String()).withCachingEnabled());
         List<String> stores = new ArrayList<>(List.of(RouteProcessor.STATE_STORE, RouteProcessor.PENDING_STORE,
-                RouteProcessor.PROGRESS_STORE));
+                RouteProcessor.BATCHES_STORE, RouteProcessor.PROGRESS_STORE));
         long dedupMs = config.telemetry().dedupWindow().toMillis();
         if (dedupMs > 0) {
             // Retention of two windows: RouteProcessor files an id under the start of its window-long slot and

@@ -52,7 +52,7 @@ import org.apache.kafka.streams.state.WindowStore;
  *       watermark</em> is the least of them, leaving out partitions that said they are idle (all idle:
  *       the largest of them, then advancing with the wall clock, so a fleet that goes silent is still
  *       judged — but a broker that stalls delivers no "idle", and holds time still);</li>
- *   <li>a call ahead of the low watermark waits in {@code pending-calls} (key: event time, route,
+ *   <li>a call ahead of the low watermark waits, in memory and in {@code pending-batches} (in order of event time, route,
  *       event id); when the low watermark advances, the calls it passed are fed to the engine in
  *       that order, so every run of the same telemetry decides the same way;</li>
  *   <li>a call behind it (within {@code windows.grace}) amends its bucket at once; a call beyond that
@@ -68,6 +68,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     public static final String DEDUP_STORE = "seen-events";
     public static final String FLEET_STORE = "fleet-state";
     public static final String PENDING_STORE = "pending-calls";
+    public static final String BATCHES_STORE = "pending-batches";
     public static final String PROGRESS_STORE = "ingest-progress";
 
     /** A route IDLE for this long (event time) stops being exported as metrics; its state stays. */
@@ -94,6 +95,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private KeyValueStore<String, RouteState> store;
     private WindowStore<String, Long> seen;
     private KeyValueStore<Bytes, byte[]> pending;
+    private KeyValueStore<Long, byte[]> pendingBatches;
     private KeyValueStore<String, String> progress;
     /**
      * Most routes' states as live objects, least recently used first. Every change is still written to
@@ -133,17 +135,29 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private long allIdleSinceWall = Long.MIN_VALUE;
     private long lastFleetMarkWall = Long.MIN_VALUE;
     private long lastFleetMark = Long.MIN_VALUE;
-    /** At least the number of entries in {@code pending-calls} (a scan is skipped at 0). */
-    private long pendingCount;
     /**
-     * The pending calls as objects, in key order, while they are few enough ({@link #MAX_MIRRORED}):
-     * a drain then reads them from here, with no range scan over RocksDB (whose tombstones of drained
-     * calls made scans slow) and no JSON parse. The store stays the durable copy; beyond the cap the
-     * mirror is dropped and drains scan the store until it is empty again.
+     * The pending calls held as objects, in key order (at most {@link #MAX_MIRRORED}): a drain reads them
+     * from here, with no range scan over RocksDB and no JSON parse. Their durable copy is a few batch
+     * records of {@code pending-batches} (see {@link #beforeCommit}); calls beyond the cap are stored one
+     * entry each in {@code pending-calls} ({@link #spilled}) and drains scan that store for them too.
      */
     private final java.util.TreeMap<Bytes, LlmCall> mirror = new java.util.TreeMap<>();
-    private boolean mirrorComplete;
     static final int MAX_MIRRORED = 200_000;
+    /** Calls put in {@link #mirror} since the last commit: written as one batch record before the next. */
+    private final List<Map.Entry<Bytes, LlmCall>> unsaved = new ArrayList<>();
+    /** Batch records of {@code pending-batches} still holding undrained calls: sequence → their latest event time. */
+    private final java.util.TreeMap<Long, Long> batches = new java.util.TreeMap<>();
+    private long nextBatch;
+    /** Calls in {@code pending-calls}, one entry each: beyond {@link #MAX_MIRRORED}, or written by a version before batches. */
+    private long spilled;
+    /**
+     * Units (routes, scopes) changed since the last commit, written to {@code route-state} once each by
+     * {@link #beforeCommit} instead of at every drain: a hot route's state is serialized once per commit.
+     */
+    private final Map<String, RouteState> dirty = new LinkedHashMap<>();
+    /** Which ids {@code seen-events} may hold, per slot: most calls need no read of it at all. */
+    private final SeenFilter seenFilter = new SeenFilter();
+    private long latestSlot = Long.MIN_VALUE;
     private final Forwarder forwarder = new Forwarder();
 
     /**
@@ -192,6 +206,17 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             }
         }
         this.seen = dedupMs > 0 ? context.getStateStore(DEDUP_STORE) : null;
+        seenFilter.clear();
+        latestSlot = Long.MIN_VALUE;
+        if (seen != null) {
+            try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, Long> it = seen.all()) {
+                while (it.hasNext()) {
+                    var kv = it.next();
+                    seenFilter.add(kv.key.window().start(), kv.key.key());
+                    latestSlot = Math.max(latestSlot, kv.key.window().start());
+                }
+            }
+        }
         this.pending = context.getStateStore(PENDING_STORE);
         this.progress = context.getStateStore(PROGRESS_STORE);
         String p = progress.get(PROCESSED);
@@ -208,20 +233,34 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         allIdleSinceWall = Long.MIN_VALUE;
         lastFleetMarkWall = Long.MIN_VALUE;
         lastFleetMark = Long.MIN_VALUE;
-        pendingCount = 0;
         mirror.clear();
-        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
+        unsaved.clear();
+        batches.clear();
+        dirty.clear();
+        nextBatch = 0;
+        spilled = 0;
+        this.pendingBatches = context.getStateStore(BATCHES_STORE);
+        try (KeyValueIterator<Long, byte[]> it = pendingBatches.all()) {
             while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                pendingCount++;
-                if (pendingCount <= MAX_MIRRORED) {
-                    mirror.put(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value));
-                }
+                KeyValue<Long, byte[]> kv = it.next();
+                nextBatch = Math.max(nextBatch, kv.key + 1);
+                long latest = PendingBatch.decode(kv.value, (ts, route, call) -> {
+                    // Calls up to the low watermark were drained before the last commit: their effect is in route-state.
+                    if (ts > processed) {
+                        mirror.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), call);
+                    }
+                });
+                batches.put(kv.key, latest);
             }
         }
-        mirrorComplete = pendingCount <= MAX_MIRRORED;
-        if (!mirrorComplete) {
-            mirror.clear();
+        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                it.next();
+                spilled++;
+            }
+        }
+        for (String store : new String[]{STATE_STORE, BATCHES_STORE}) {
+            CommitHookStore.register(context.getStateStore(store), this::beforeCommit);
         }
         context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -247,7 +286,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             RouteState s = load(route, null);
             resetForwarder();
             engine.onOverride(s, event.override(), at, forwarder);
-            store.put(route, s);
+            dirty.put(route, s);
             return;
         }
         LlmCall call = event.call();
@@ -278,15 +317,12 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             return;
         }
         Bytes key = Bytes.wrap(pendingKey(ts, route, call.eventId()));
-        pending.put(key, ContractSerdes.LLM_CALL.serialize("", call));
-        pendingCount++;
-        if (mirrorComplete) {
-            if (mirror.size() < MAX_MIRRORED) {
-                mirror.put(key, call);
-            } else {
-                mirrorComplete = false;
-                mirror.clear();
-            }
+        if (mirror.size() < MAX_MIRRORED) {
+            mirror.put(key, call);
+            unsaved.add(Map.entry(key, call));
+        } else {
+            pending.put(key, ContractSerdes.LLM_CALL.serialize("", call));
+            spilled++;
         }
     }
 
@@ -400,20 +436,29 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** Feeds the engine every pending call up to {@code to}, in (event time, route, event id) order. */
     private void drainTo(long to) {
-        if (pendingCount > 0) {
+        if (!mirror.isEmpty() || spilled > 0) {
+            Bytes upper = Bytes.wrap(upperKey(to));
             List<KeyValue<Bytes, LlmCall>> batch = new ArrayList<>();
-            if (mirrorComplete) {
-                var head = mirror.headMap(Bytes.wrap(upperKey(to)), false);
-                for (Map.Entry<Bytes, LlmCall> e : head.entrySet()) {
-                    batch.add(KeyValue.pair(e.getKey(), e.getValue()));
-                }
-                head.clear();
-            } else {
-                try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, Bytes.wrap(upperKey(to)))) {
+            var head = mirror.headMap(upper, false);
+            for (Map.Entry<Bytes, LlmCall> e : head.entrySet()) {
+                batch.add(KeyValue.pair(e.getKey(), e.getValue()));
+            }
+            head.clear();
+            if (spilled > 0) {
+                List<KeyValue<Bytes, LlmCall>> stored = new ArrayList<>();
+                try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, upper)) {
                     while (it.hasNext()) {
                         KeyValue<Bytes, byte[]> kv = it.next();
-                        batch.add(KeyValue.pair(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value)));
+                        stored.add(KeyValue.pair(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value)));
                     }
+                }
+                for (KeyValue<Bytes, LlmCall> kv : stored) {
+                    pending.delete(kv.key);
+                }
+                spilled = Math.max(0, spilled - stored.size());
+                if (!stored.isEmpty()) {
+                    batch.addAll(stored);
+                    batch.sort((x, y) -> x.key.compareTo(y.key));
                 }
             }
             Touched touched = new Touched();
@@ -434,14 +479,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 if (forwarder.windowsClosed) {
                     exportRatios(s);
                 }
-                pending.delete(kv.key);
-                pendingCount--;
             }
-            if (pendingCount <= 0) {
-                pendingCount = 0;
-                mirrorComplete = true;
-            }
-            // One write per unit per advance, not per call: nothing commits in between.
             touched.write();
         }
         processed = to;
@@ -474,6 +512,9 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         if (processed == Long.MIN_VALUE) {
             return;
         }
+        // A tick that decides nothing is not persisted (below): what it changed in a live state must not reach the
+        // store with the next commit, so the states changed by calls are written first, as they were before it.
+        writeDirty();
         if (processed > lastFleetMark) {
             forwardFleetWatermark(wallNow);
         }
@@ -554,17 +595,66 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         @Override
         public void remove(String key) {
             changed.remove(key);
+            dirty.remove(key);
             live.remove(key);
             untrack(key);
             store.delete(key);
         }
 
+        /** Marks the changed units dirty: {@link #beforeCommit} writes each once. */
         void write() {
-            for (Map.Entry<String, RouteState> e : changed.entrySet()) {
-                store.put(e.getKey(), e.getValue());
-            }
+            dirty.putAll(changed);
             changed.clear();
         }
+    }
+
+    // ---------------------------------------------------------------- before every commit
+
+    /**
+     * Runs when the task commits, before any of its stores flushes (see {@link CommitHookStore}): writes every
+     * dirty unit once, the calls that became pending since the last commit as one batch record, and deletes the
+     * batch records whose calls have all been drained. A call drained before the commit is never written at all.
+     */
+    void beforeCommit() {
+        writeDirty();
+        if (!unsaved.isEmpty()) {
+            PendingBatch.Writer w = new PendingBatch.Writer();
+            for (Map.Entry<Bytes, LlmCall> e : unsaved) {
+                byte[] key = e.getKey().get();
+                long ts = timeOf(key);
+                if (ts > processed) {
+                    w.add(ts, routeOf(key), ContractSerdes.LLM_CALL.serialize("", e.getValue()));
+                    if (w.size() >= PendingBatch.MAX_BYTES) {
+                        saveBatch(w);
+                        w = new PendingBatch.Writer();
+                    }
+                }
+            }
+            unsaved.clear();
+            saveBatch(w);
+        }
+        for (var it = batches.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Long> b = it.next();
+            if (b.getValue() <= processed) {
+                pendingBatches.delete(b.getKey());
+                it.remove();
+            }
+        }
+    }
+
+    private void saveBatch(PendingBatch.Writer w) {
+        if (w.count() > 0) {
+            long seq = nextBatch++;
+            pendingBatches.put(seq, w.bytes());
+            batches.put(seq, w.latest());
+        }
+    }
+
+    private void writeDirty() {
+        for (Map.Entry<String, RouteState> e : dirty.entrySet()) {
+            store.put(e.getKey(), e.getValue());
+        }
+        dirty.clear();
     }
 
     // ---------------------------------------------------------------- pending-call keys
@@ -599,7 +689,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
      * True when the event id was seen at an event time within {@code telemetry.dedup-window} of
      * {@code ts}. Ids are filed under the start of their window-long time slot, with their exact event
      * time as the value: any earlier sighting within the window lies in this slot or a neighbour, so a
-     * check is three point reads (RocksDB's bloom filters answer "absent" cheaply) instead of a range scan.
+     * check is at most three point reads instead of a range scan, and none for a slot that {@link SeenFilter}
+     * says certainly does not hold the id (most calls: a new id is read nowhere).
      */
     private boolean isDuplicate(String eventId, long ts) {
         if (seen == null) {
@@ -607,10 +698,19 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         long slot = Math.floorDiv(ts, dedupMs) * dedupMs;
         for (long at = slot - dedupMs; at <= slot + dedupMs; at += dedupMs) {
+            if (!seenFilter.mayContain(at, eventId)) {
+                continue;
+            }
             Long seenAt = seen.fetch(eventId, at);
             if (seenAt != null && Math.abs(seenAt - ts) <= dedupMs) {
                 return true;
             }
+        }
+        seenFilter.add(slot, eventId);
+        if (slot > latestSlot) {
+            latestSlot = slot;
+            // The store keeps two windows behind its latest slot; a filter kept a window longer only costs memory.
+            seenFilter.forgetBefore(latestSlot - 3 * dedupMs);
         }
         seen.put(eventId, ts, slot);
         return false;
@@ -631,7 +731,11 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** The route's state as last written to the store (a live copy if there is one), or null. */
     private RouteState stored(String route) {
-        RouteState s = live.get(route);
+        RouteState s = dirty.get(route);
+        if (s != null) {
+            return s;
+        }
+        s = live.get(route);
         if (s == null) {
             s = store.get(route);
             if (s != null) {

@@ -110,6 +110,10 @@ class BrokerOutageIT {
             late = monitor.metrics().registry().get(HealthMetrics.LATE).counter().count();
             finalState = monitor.streams().state();
             threadsAfter = threadNames(monitor);
+            // Stop sampling before the monitor closes (try-with-resources closes it before the finally runs):
+            // its own shutdown passes NOT_RUNNING, which is not an outage's doing.
+            watcher.shutdownNow();
+            watcher.awaitTermination(5, TimeUnit.SECONDS);
             System.out.printf("broker outage: broker stopped at event t+%ds (%d of %d records produced) for %d ms; restarted "
                             + "in %d ms; monitor RUNNING %d ms after the broker was back, every decision committed after "
                             + "%d ms, all input consumed after %d ms; states seen %s; %.0f calls counted late%n",
