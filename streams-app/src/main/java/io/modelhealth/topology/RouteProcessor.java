@@ -709,8 +709,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         seenFilter.add(slot, eventId);
         if (slot > latestSlot) {
             latestSlot = slot;
-            // The store keeps two windows behind its latest slot; a filter kept a window longer only costs memory.
-            seenFilter.forgetBefore(latestSlot - 3 * dedupMs);
+            // The store keeps two windows behind its latest slot and answers nothing older: neither does the filter.
+            seenFilter.forgetBefore(latestSlot - 2 * dedupMs);
         }
         seen.put(eventId, ts, slot);
         return false;

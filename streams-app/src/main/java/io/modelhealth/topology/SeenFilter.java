@@ -13,8 +13,9 @@ import java.util.TreeMap;
  * filter goes when the slot leaves the store's retention.
  *
  * <p>A slot's filter starts sized for {@link #INITIAL_CAPACITY} ids and adds a layer twice as large each
- * time the newest fills (a scalable Bloom filter), so memory follows the call rate: about 1.2 bytes per
- * id (10 bits at 1 % false positives), 7 MB for ten minutes of 10,000 calls/s.
+ * time the newest fills (a scalable Bloom filter), so memory follows the call rate: 1.2–2.5 bytes per id
+ * (10 bits at 1 % false positives, up to twice that in a slot's last layer), 7–15 MB per ten-minute slot at
+ * 10,000 calls/s, and the store's retention keeps three slots.
  */
 final class SeenFilter {
 
