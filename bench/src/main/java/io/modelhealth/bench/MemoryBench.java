@@ -35,12 +35,7 @@ public final class MemoryBench {
         List<Figure> f = new ArrayList<>();
         try (ChildJvm probe = ChildJvm.start(jvm, MemoryProbe.class.getName(), List.of(Integer.toString(routes), "6", "5", "prometheus"),
                 o.has("verbose") ? log : null, "memory")) {
-            ChildJvm.Line line = probe.await(l -> {
-                if (l.startsWith("HISTO ")) {
-                    log.println("  " + l);
-                }
-                return l.startsWith("MEM ") || l.contains("OutOfMemoryError");
-            }, 1_800_000);
+            ChildJvm.Line line = awaitResult(probe);
             int exit = probe.waitFor(120_000);
             boolean ok = line != null && line.text().startsWith("MEM ") && exit == 0;
             f.add(new Figure("memory.routes_in_" + heap + "_heap", routes, "routes", "10,000 in 512 MB", ok && routes >= 10_000
@@ -66,12 +61,7 @@ public final class MemoryBench {
         // The same with the app's own meters denied: what the Prometheus side of the per-route meters costs.
         try (ChildJvm probe = ChildJvm.start(jvm, MemoryProbe.class.getName(), List.of(Integer.toString(routes), "6", "5", "none"),
                 o.has("verbose") ? log : null, "memory-no-meters")) {
-            ChildJvm.Line line = probe.await(l -> {
-                if (l.startsWith("HISTO ")) {
-                    log.println("  " + l);
-                }
-                return l.startsWith("MEM ") || l.contains("OutOfMemoryError");
-            }, 1_800_000);
+            ChildJvm.Line line = awaitResult(probe);
             Matcher m = line == null ? null : MEM.matcher(line.text());
             if (m != null && m.find()) {
                 log.println("  without meters: " + line.text());
@@ -81,5 +71,15 @@ public final class MemoryBench {
             }
         }
         return f;
+    }
+
+    /** The probe's MEM line (or its OutOfMemoryError), printing the class histogram lines that come before it. */
+    private ChildJvm.Line awaitResult(ChildJvm probe) throws InterruptedException {
+        return probe.await(l -> {
+            if (l.startsWith("HISTO ")) {
+                log.println("  " + l);
+            }
+            return l.startsWith("MEM ") || l.contains("OutOfMemoryError");
+        }, 1_800_000);
     }
 }

@@ -697,8 +697,9 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             return false;
         }
         long slot = Math.floorDiv(ts, dedupMs) * dedupMs;
+        SeenFilter.Hashes hashes = SeenFilter.Hashes.of(eventId);
         for (long at = slot - dedupMs; at <= slot + dedupMs; at += dedupMs) {
-            if (!seenFilter.mayContain(at, eventId)) {
+            if (!seenFilter.mayContain(at, hashes)) {
                 continue;
             }
             Long seenAt = seen.fetch(eventId, at);
@@ -706,7 +707,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 return true;
             }
         }
-        seenFilter.add(slot, eventId);
+        seenFilter.add(slot, hashes);
         if (slot > latestSlot) {
             latestSlot = slot;
             // The store keeps two windows behind its latest slot and answers nothing older: neither does the filter.

@@ -25,16 +25,26 @@ final class SeenFilter {
 
     private final TreeMap<Long, List<Layer>> slots = new TreeMap<>();
 
+    /** The id's two hashes, computed once per call for every slot it is checked in and the one it is filed under. */
+    record Hashes(long h1, long h2) {
+        static Hashes of(String id) {
+            long h1 = hash(id);
+            return new Hashes(h1, mix(h1 ^ 0x9E3779B97F4A7C15L));
+        }
+    }
+
     /** True when {@code id} may have been filed under {@code slot}; false means certainly not. */
     boolean mayContain(long slot, String id) {
+        return mayContain(slot, Hashes.of(id));
+    }
+
+    boolean mayContain(long slot, Hashes id) {
         List<Layer> layers = slots.get(slot);
         if (layers == null) {
             return false;
         }
-        long h1 = hash(id);
-        long h2 = mix(h1 ^ 0x9E3779B97F4A7C15L);
         for (Layer l : layers) {
-            if (l.mayContain(h1, h2)) {
+            if (l.mayContain(id.h1(), id.h2())) {
                 return true;
             }
         }
@@ -42,14 +52,17 @@ final class SeenFilter {
     }
 
     void add(long slot, String id) {
+        add(slot, Hashes.of(id));
+    }
+
+    void add(long slot, Hashes id) {
         List<Layer> layers = slots.computeIfAbsent(slot, s -> new ArrayList<>(List.of(new Layer(INITIAL_CAPACITY))));
         Layer last = layers.get(layers.size() - 1);
         if (last.count >= last.capacity) {
             last = new Layer(last.capacity * 2);
             layers.add(last);
         }
-        long h1 = hash(id);
-        last.add(h1, mix(h1 ^ 0x9E3779B97F4A7C15L));
+        last.add(id.h1(), id.h2());
     }
 
     /** Drops the filters of every slot before {@code slot}. */
