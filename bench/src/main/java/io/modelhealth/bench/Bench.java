@@ -23,6 +23,7 @@ import java.util.Locale;
  *   java -jar bench/target/model-health-bench.jar detection  [--trials N] [--rate CALLS_PER_S]
  *   java -jar bench/target/model-health-bench.jar memory     [--routes N] [--memory-heap 512m]
  *   java -jar bench/target/model-health-bench.jar startup    [--app-jar streams-app/target/model-health.jar]
+ *   java -jar bench/target/model-health-bench.jar backtest   [--backtest-calls N] [--app-jar ...]
  *   java -jar bench/target/model-health-bench.jar all        (each of the above with its defaults)
  *   java -jar bench/target/model-health-bench.jar jmh        [JMH options]  (hot-path microbenchmarks, -prof gc)
  *   java -jar bench/target/model-health-bench.jar jfr-top F.jfr [N] [thread-filter]
@@ -54,7 +55,7 @@ public final class Bench {
                         rest.size() > 2 ? rest.get(2) : null);
                 return;
             }
-            case "throughput", "detection", "memory", "startup", "all" -> {
+            case "throughput", "detection", "memory", "startup", "backtest", "all" -> {
             }
             default -> {
                 System.err.println("unknown command '" + cmd + "'");
@@ -89,6 +90,11 @@ public final class Bench {
                     figures.addAll(new DetectionBench(cluster, o, log).run());
                 }
             }
+        }
+        if (all || cmd.equals("backtest")) {
+            log.println("== backtest");
+            Double drain = figures.stream().filter(f -> f.name().equals("throughput.app")).map(Figure::value).findFirst().orElse(null);
+            figures.addAll(new BacktestBench(o, log, drain).run());
         }
         figures.add(Figure.info("machine.load_average", Math.max(loadStart, loadAverage()), "",
                 "1-minute load average at the start or end of the run, whichever is higher (" + Runtime.getRuntime().availableProcessors()
@@ -174,6 +180,8 @@ public final class Bench {
                   detection  [--trials N (20)] [--rate CALLS_PER_S (2000)] [--detection-routes R (50)] [--cpu-window S (30)]
                   memory     [--routes N (10000)] [--memory-heap SIZE (512m)]
                   startup    [--app-jar PATH (streams-app/target/model-health.jar)]
+                  backtest   [--backtest-calls N (2000000)] [--app-jar PATH]: the CLI's backtest over the demo story
+                             (goal: the live drain rate, throughput.app, when `all` measured it in the same run)
                   all        every one of the above, with its defaults
                   jmh        [JMH options] hot-path microbenchmarks (default: -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc)
                   jfr-top F.jfr [N] [thread-filter]   hottest methods of a JFR recording

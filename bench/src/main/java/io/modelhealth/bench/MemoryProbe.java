@@ -24,8 +24,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <pre>MemoryProbe ROUTES MINUTES SECONDS_BETWEEN_CALLS [prometheus|none]</pre>
  * {@code none} denies the app's own meters ({@code model.health.*}), to tell the engine's share from the meters'.
- * Every record the driver captures is read off as it comes, including changelog topics, which a
- * backtest never reads: TopologyTestDriver keeps captured records until they are read.
+ * Every record the driver captures is read off as it comes ({@link Replay} returns its outputs and
+ * {@link Replay#discardUnread()} drops the changelog and repartition records), or TopologyTestDriver
+ * would keep them all and the heap would grow with the calls rather than the routes.
  * Output: {@code MEM routes=R baseline=B after=A per_route=P state_bytes=S meters=M}.
  */
 public final class MemoryProbe {
@@ -54,7 +55,7 @@ public final class MemoryProbe {
             for (; t < end; t += every * 1000L) {
                 replay.call(warm.key(0), warm.normal(0, t), t);
             }
-            drainAll(replay);
+            replay.discardUnread();
             long baseline = usedAfterGc();
             Map<String, long[]> histoBefore = classHistogram();
             int metersBefore = registry.registry().getMeters().size();
@@ -66,11 +67,11 @@ public final class MemoryProbe {
                     long ts = step + (long) r * stepMs / routes;
                     replay.call(calls.key(r), calls.normal(r, ts), ts);
                     if ((r & 1023) == 0) {
-                        drainAll(replay);
+                        replay.discardUnread();
                     }
                 }
             }
-            drainAll(replay);
+            replay.discardUnread();
             long after = usedAfterGc();
             printGrowth(histoBefore, classHistogram(), routes);
             int meters = registry.registry().getMeters().size() - metersBefore;
@@ -120,14 +121,6 @@ public final class MemoryProbe {
                 .limit(25)
                 .forEach(e -> System.out.printf("HISTO %8.1f B/route %6.2f objects/route %s%n", e.getValue()[1] / (double) routes,
                         e.getValue()[0] / (double) routes, e.getKey()));
-    }
-
-    private static void drainAll(Replay replay) {
-        org.apache.kafka.streams.TopologyTestDriver d = replay.driver();
-        org.apache.kafka.common.serialization.ByteArrayDeserializer b = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
-        for (String topic : d.producedTopicNames()) {
-            d.createOutputTopic(topic, b, b).readRecordsToList();
-        }
     }
 
     private static long usedAfterGc() throws InterruptedException {

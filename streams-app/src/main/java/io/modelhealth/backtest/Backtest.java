@@ -13,6 +13,7 @@ import io.modelhealth.telemetry.CallParser;
 import io.modelhealth.telemetry.OutcomeClassifier;
 import io.modelhealth.telemetry.ParseResult;
 import io.modelhealth.telemetry.RouteIds;
+import io.modelhealth.topology.HealthTopology;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
@@ -151,7 +152,7 @@ public final class Backtest {
                         : probe(record.value(), lastTs);
                 if (replay == null) {
                     replay = new Replay(otlp == null ? config : otlp.config(), configVersion, Instant.ofEpochMilli(p.timestamp()),
-                            HealthMetrics.noop());
+                            HealthMetrics.noop(), HealthTopology.StateStores.EPHEMERAL);
                 }
                 lastTs = Math.max(lastTs, p.timestamp());
                 listener.input(p.timestamp());

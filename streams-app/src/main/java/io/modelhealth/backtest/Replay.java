@@ -45,8 +45,19 @@ public final class Replay implements AutoCloseable {
     private final long tickMs;
     private final Path stateDir;
     private long wallClock;
+    /** Inputs since TopologyTestDriver's unread records were last discarded. */
+    private int sinceDiscard;
 
+    /** How many inputs may pass between two {@link #discardUnread()}: bounds what the driver holds to a few thousand records. */
+    private static final int DISCARD_EVERY = 4_096;
+
+    /** A replay with the app's own stores (RocksDB, changelogs): what the topology tests and the memory bench need. */
     public Replay(AppConfig config, String configVersion, Instant start, HealthMetrics metrics) {
+        this(config, configVersion, start, metrics, HealthTopology.StateStores.DURABLE);
+    }
+
+    /** @param stateStores {@link HealthTopology.StateStores#EPHEMERAL} for one fast pass over a file ({@code backtest}) */
+    public Replay(AppConfig config, String configVersion, Instant start, HealthMetrics metrics, HealthTopology.StateStores stateStores) {
         this.topics = AppTopics.from(config.topics());
         this.stepMs = config.windows().punctuateInterval().toMillis();
         this.tickMs = Math.min(stepMs, config.windows().watermarkInterval().toMillis());
@@ -63,7 +74,7 @@ public final class Replay implements AutoCloseable {
         // formats a log message for it, a tenth of a backtest's time.
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         this.wallClock = start.toEpochMilli();
-        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, metrics), props, start);
+        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, 1, metrics, stateStores), props, start);
         this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.spans = config.otlp().enabled() ? driver.createInputTopic(config.otlp().topic(), Serdes.ByteArray().serializer(),
@@ -86,7 +97,7 @@ public final class Replay implements AutoCloseable {
     public List<Output> call(byte[] key, byte[] value, long timestamp) {
         advanceToTick(timestamp);
         calls.pipeInput(new TestRecord<>(key, value, null, timestamp));
-        return drain();
+        return drainAndDiscard();
     }
 
     /**
@@ -99,7 +110,7 @@ public final class Replay implements AutoCloseable {
         }
         advanceToTick(timestamp);
         spans.pipeInput(new TestRecord<>(key, value, null, timestamp));
-        return drain();
+        return drainAndDiscard();
     }
 
     /** Pipes one {@code model.health.overrides} record (null value: a tombstone). */
@@ -138,6 +149,28 @@ public final class Replay implements AutoCloseable {
         if (t > wallClock) {
             driver.advanceWallClockTime(Duration.ofMillis(t - wallClock));
             wallClock = t;
+        }
+    }
+
+    private List<Output> drainAndDiscard() {
+        if (++sinceDiscard >= DISCARD_EVERY) {
+            discardUnread();
+        }
+        return drain();
+    }
+
+    /**
+     * Drops what TopologyTestDriver captured on topics this replay does not return — changelogs and the
+     * repartition topics between the stages: the driver keeps every record it captures until it is read, so a
+     * long backtest would otherwise hold them all (the repartition topics' records even without changelogs).
+     */
+    public void discardUnread() {
+        sinceDiscard = 0;
+        org.apache.kafka.common.serialization.ByteArrayDeserializer bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+        for (String topic : driver.producedTopicNames()) {
+            if (outputs.stream().noneMatch(o -> o.getKey().equals(topic))) {
+                driver.createOutputTopic(topic, bytes, bytes).readRecordsToList();
+            }
         }
     }
 

@@ -11,9 +11,11 @@ import io.modelhealth.schemas.RouteStatus;
 import io.modelhealth.telemetry.Ingested;
 import io.modelhealth.telemetry.ParseProcessor;
 import io.modelhealth.telemetry.RouteIds;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -25,6 +27,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -70,9 +73,31 @@ public final class HealthTopology {
     private HealthTopology() {
     }
 
+    /**
+     * Where the topology keeps its state. The processors, their stores' names and what they hold are the same
+     * either way; only where the bytes live differs.
+     */
+    public enum StateStores {
+        /** As the app runs: RocksDB (pending-batches in memory), every store restored from its changelog topic. */
+        DURABLE,
+        /**
+         * In memory (the duplicate check's ids still on RocksDB: two windows of them would not fit a heap), no
+         * changelog: for one pass over a file ({@code backtest}), where nothing restarts and a changelog record
+         * per store write is pure cost (under TopologyTestDriver, which commits after every record, they were
+         * most of the records a call produced).
+         */
+        EPHEMERAL
+    }
+
     /** {@link #build(AppConfig, String, int, int, HealthMetrics)} with an OTLP topic (when enabled) as wide as the calls topic. */
     public static Topology build(AppConfig config, String configVersion, int inputPartitions, HealthMetrics metrics) {
         return build(config, configVersion, inputPartitions, inputPartitions, metrics);
+    }
+
+    /** {@link #build(AppConfig, String, int, int, HealthMetrics, StateStores)} with {@link StateStores#DURABLE} stores. */
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
+                                 HealthMetrics metrics) {
+        return build(config, configVersion, inputPartitions, otlpPartitions, metrics, StateStores.DURABLE);
     }
 
     /**
@@ -81,11 +106,13 @@ public final class HealthTopology {
      * @param inputPartitions partitions of the calls topic (the repartition topics get as many)
      * @param otlpPartitions  partitions of {@code otlp.topic}; ignored unless {@code otlp.enabled}
      * @param metrics         where processors record their meters
+     * @param stateStores     RocksDB and changelogs, or memory only
      */
     public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
-                                 HealthMetrics metrics) {
+                                 HealthMetrics metrics, StateStores stateStores) {
         AppTopics topics = AppTopics.from(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
+        StoreFactory store = new StoreFactory(stateStores);
 
         // The status page and API read every route's state from here, on every instance.
         builder.addGlobalStore(
@@ -162,24 +189,23 @@ public final class HealthTopology {
         // task commits. Pending calls live in memory between commits, their durable copy a batch record per commit
         // in pending-batches (in memory, restored from its changelog: the batches are written once and deleted once,
         // RocksDB would only compact them); pending-calls holds calls one entry each beyond RouteProcessor.MAX_MIRRORED.
-        builder.addStateStore(CommitHookStore.wrap(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.STATE_STORE),
-                Serdes.String(), new RouteStateSerde()).withCachingEnabled()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PENDING_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(CommitHookStore.wrap(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.BATCHES_STORE),
-                Serdes.Long(), Serdes.ByteArray())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouteProcessor.PROGRESS_STORE),
-                Serdes.String(), Serdes.String()).withCachingEnabled());
+        builder.addStateStore(CommitHookStore.wrap(store.cached(RouteProcessor.STATE_STORE, Serdes.String(), new RouteStateSerde())));
+        builder.addStateStore(store.cached(RouteProcessor.PENDING_STORE, Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(CommitHookStore.wrap(store.logged(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.BATCHES_STORE),
+                Serdes.Long(), Serdes.ByteArray()))));
+        builder.addStateStore(store.cached(RouteProcessor.PROGRESS_STORE, Serdes.String(), Serdes.String()));
         List<String> stores = new ArrayList<>(List.of(RouteProcessor.STATE_STORE, RouteProcessor.PENDING_STORE,
                 RouteProcessor.BATCHES_STORE, RouteProcessor.PROGRESS_STORE));
         long dedupMs = config.telemetry().dedupWindow().toMillis();
         if (dedupMs > 0) {
             // Retention of two windows: RouteProcessor files an id under the start of its window-long slot and
             // looks one slot back, so an id must outlive its slot by a whole window to be found as before.
-            builder.addStateStore(Stores.windowStoreBuilder(
-                    Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, config.telemetry().dedupWindow().multipliedBy(2),
-                            config.telemetry().dedupWindow(), false),
-                    Serdes.String(), Serdes.Long()));
+            Duration retention = config.telemetry().dedupWindow().multipliedBy(2);
+            // On RocksDB in both modes: it holds every id of two windows (at 5,000 calls/s, 6 M ids, ~0.7 GB of heap
+            // in memory), and the Bloom filter in front of it spares it most reads.
+            builder.addStateStore(store.logged(Stores.windowStoreBuilder(
+                    Stores.persistentWindowStore(RouteProcessor.DEDUP_STORE, retention, config.telemetry().dedupWindow(), false),
+                    Serdes.String(), Serdes.Long())));
             stores.add(RouteProcessor.DEDUP_STORE);
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
@@ -204,12 +230,9 @@ public final class HealthTopology {
                 .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("alerts-value"));
 
         // ---- the fleet stage: every route's verdicts on one partition, decided in event-time order
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.ROUTES_STORE),
-                Serdes.String(), FleetProcessor.routeSerde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.PENDING_STORE),
-                Serdes.String(), FleetProcessor.eventSerde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FleetProcessor.CLOCK_STORE),
-                Serdes.String(), Serdes.Long()).withCachingEnabled());
+        builder.addStateStore(store.cached(FleetProcessor.ROUTES_STORE, Serdes.String(), FleetProcessor.routeSerde()));
+        builder.addStateStore(store.cached(FleetProcessor.PENDING_STORE, Serdes.String(), FleetProcessor.eventSerde()));
+        builder.addStateStore(store.cached(FleetProcessor.CLOCK_STORE, Serdes.String(), Serdes.Long()));
         Map<String, KStream<String, HealthEvent>> decided = out.get("health-fleet")
                 .mapValues(v -> ((HealthEvent.ToFleet) v).event(), Named.as("fleet-value"))
                 .repartition(Repartitioned.<String, FleetEvent>as("fleet-events")
@@ -236,8 +259,7 @@ public final class HealthTopology {
                 .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("incident-alerts-value"));
 
         // ---- provider-wide alerts: every state change, keyed by provider
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProviderProcessor.STORE),
-                Serdes.String(), ProviderProcessor.stateSerde()).withCachingEnabled());
+        builder.addStateStore(store.cached(ProviderProcessor.STORE, Serdes.String(), ProviderProcessor.stateSerde()));
         KStream<String, io.modelhealth.schemas.Alert> providerAlerts = states
                 .selectKey((route, status) -> RouteIds.provider(route), Named.as("state-by-provider"))
                 .repartition(Repartitioned.<String, RouteStatus>as("states-by-provider")
@@ -247,6 +269,21 @@ public final class HealthTopology {
                 .merge(providerAlerts, Named.as("alerts-merge"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
         return builder.build();
+    }
+
+    /** The topology's key-value stores, RocksDB or in memory, with or without changelogs, as {@link StateStores} says. */
+    private record StoreFactory(StateStores kind) {
+
+        /** A cached key-value store: RocksDB and logged, or in memory and not. */
+        <K, V> StoreBuilder<KeyValueStore<K, V>> cached(String name, Serde<K> keys, Serde<V> values) {
+            return logged(Stores.keyValueStoreBuilder(kind == StateStores.DURABLE ? Stores.persistentKeyValueStore(name)
+                    : Stores.inMemoryKeyValueStore(name), keys, values).withCachingEnabled());
+        }
+
+        /** {@code b} with its changelog, or without one for {@link StateStores#EPHEMERAL}. */
+        <T extends StateStore> StoreBuilder<T> logged(StoreBuilder<T> b) {
+            return kind == StateStores.DURABLE ? b : b.withLoggingDisabled();
+        }
     }
 
     /** A repartition topic of calls and watermarks by route: calls to their route's partition, watermarks to all. */
