@@ -2,20 +2,27 @@ package io.modelhealth.cli;
 
 import io.modelhealth.app.ModelHealthApp;
 import io.modelhealth.config.AppConfig;
+import io.modelhealth.config.ConfigLoader;
 import io.modelhealth.kafka.EmbeddedKafkaBroker;
 import io.modelhealth.kafka.TopicAdmin;
+import io.modelhealth.kafka.TopicSpec;
+import io.modelhealth.metrics.HealthMetrics;
 import io.modelhealth.otlp.SpanBatchSink;
 import io.modelhealth.scenario.Scenario;
 import io.modelhealth.scenario.Scenarios;
 import io.modelhealth.scenario.Simulator;
 import io.modelhealth.schemas.RouteStatus;
 import io.modelhealth.topology.AppTopics;
+import io.modelhealth.topology.HealthTopology;
+import io.modelhealth.topology.InternalTopics;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -105,7 +112,11 @@ final class DemoCommand implements Callable<Integer> {
             AppConfig loaded = config.load(flags);
             AppConfig cfg = withScenarioRoutes(loaded, scenario);
             try (TopicAdmin admin = TopicAdmin.connect(broker.bootstrapServers(), cfg.kafka(), Duration.ofSeconds(30))) {
-                admin.ensure(AppTopics.specs(cfg));
+                List<TopicSpec> topics = new ArrayList<>(AppTopics.specs(cfg));
+                // Kafka Streams' own topics too, in the same request: its first rebalance then finds them ready.
+                topics.addAll(InternalTopics.singlePartition(HealthTopology.build(cfg, ConfigLoader.configVersion(cfg), 1, HealthMetrics.noop()),
+                        cfg.kafka().get("application.id"), cfg.telemetry().dedupWindow().multipliedBy(2).toMillis()));
+                admin.ensure(topics);
             }
             Simulator.Settings records = Simulator.Settings.of(scenario, cfg.topics().calls(), rate)
                     .withDuration(Duration.ofSeconds(durationSeconds)).withGarbageRecords(otlp ? 0 : 3)

@@ -100,6 +100,34 @@ class OperationsIT {
     }
 
     @Test
+    void theInternalTopicsTheDemoCreatesAreTheOnesKafkaStreamsCreates() throws Exception {
+        // demo creates Kafka Streams' internal topics itself (InternalTopics), so its first rebalance need not wait
+        // for them: here Kafka Streams creates them, and they must be exactly those, as wide and as cleaned.
+        String prefix = kafka.uniqueTopicName("ops-internal");
+        AppConfig config = config(prefix, Map.of());
+        try (ModelHealthApp app = ModelHealthApp.start(config, streamsOverrides())) {
+            app.awaitRunning(Duration.ofSeconds(60));
+        }
+        List<io.modelhealth.kafka.TopicSpec> specs = io.modelhealth.topology.InternalTopics.singlePartition(
+                io.modelhealth.topology.HealthTopology.build(config, "v", 1, io.modelhealth.metrics.HealthMetrics.noop()), prefix,
+                config.telemetry().dedupWindow().multipliedBy(2).toMillis());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<String> created = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith(prefix + "-")).sorted().toList();
+            assertThat(created).as("what Kafka Streams created").isNotEmpty()
+                    .containsExactlyInAnyOrderElementsOf(specs.stream().map(io.modelhealth.kafka.TopicSpec::name).toList());
+            var described = admin.describeTopics(created).allTopicNames().get(30, TimeUnit.SECONDS);
+            var configs = admin.describeConfigs(created.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList())
+                    .all().get(30, TimeUnit.SECONDS);
+            for (io.modelhealth.kafka.TopicSpec spec : specs) {
+                assertThat(described.get(spec.name()).partitions()).as(spec.name()).hasSize(1);
+                assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, spec.name())).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                        .as(spec.name() + " cleanup.policy").isEqualTo(spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG));
+            }
+        }
+    }
+
+    @Test
     void theRunningStoresUseTheBoundedSharedBlockCache() {
         // 24 MiB: neither this app's default (64) nor Kafka Streams' own per-store default (50).
         AppConfig config = config(kafka.uniqueTopicName("ops-rocksdb"), Map.of("rocksdb.block-cache-mb", "24",
