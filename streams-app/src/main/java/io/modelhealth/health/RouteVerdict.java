@@ -80,6 +80,29 @@ public record RouteVerdict(
         return availabilitySuspect || policySuspect;
     }
 
+    /**
+     * This verdict with its strings canonical ({@link String#intern}): the fleet stage keeps the last verdict of
+     * every route and scope, each read fresh off {@code fleet-events}, where provider, model, the reasons and
+     * the scope's field and value repeat across thousands of them. Verdicts arrive only when something changes,
+     * so this runs rarely per route.
+     */
+    public RouteVerdict interned() {
+        Map<String, String> s = null;
+        if (scope != null) {
+            s = new java.util.TreeMap<>();
+            for (Map.Entry<String, String> e : scope.entrySet()) {
+                s.put(e.getKey().intern(), e.getValue().intern());
+            }
+        }
+        return new RouteVerdict(intern(route), intern(provider), intern(model), state, previousState, since, intern(reason), evidence,
+                incident, intern(incidentClass), desiredWeight, intern(desiredReason), override, availabilitySuspect, policySuspect,
+                seq, s, callers);
+    }
+
+    private static String intern(String s) {
+        return s == null ? null : s.intern();
+    }
+
     /** The parts whose change is news for the fleet (everything but the sequence number). */
     String signature() {
         return state + "|" + previousState + "|" + since + "|" + reason + "|" + incident + "|" + incidentClass + "|"

@@ -107,8 +107,8 @@ public final class HealthMetrics {
 
         RouteSeries(String route) {
             this.route = route;
-            this.provider = RouteIds.provider(route);
-            this.model = RouteIds.model(route);
+            this.provider = RouteIds.provider(route).intern();
+            this.model = RouteIds.model(route).intern();
         }
 
         long totalCalls() {
@@ -213,7 +213,8 @@ public final class HealthMetrics {
     private RouteSeries route(String route) {
         // get first: a plain read on the per-call path, without computeIfAbsent's capturing lambda.
         RouteSeries m = routes.get(route);
-        return m != null ? m : routes.computeIfAbsent(route, RouteSeries::new);
+        // Interned once, when the route's series is made: the key and the series share the copy the fleet stage keeps.
+        return m != null ? m : routes.computeIfAbsent(route.intern(), RouteSeries::new);
     }
 
     /**

@@ -89,6 +89,7 @@ public final class FleetDecider implements FleetView {
 
     /** Restores a route remembered from the store (after a restart or a move of the fleet task). */
     public void restore(FleetRoute r) {
+        r.compact();
         routes.put(r.route, r);
         if (r.dueAt != Long.MIN_VALUE) {
             due.add(new Due(r.dueAt, r.route));
@@ -98,9 +99,9 @@ public final class FleetDecider implements FleetView {
 
     /** A route's new verdict at event time {@code at}. Decisions it calls for are taken by {@link #advanceTo}. */
     public void onVerdict(RouteVerdict v, long at) {
-        FleetRoute r = routes.computeIfAbsent(v.key(), FleetRoute::new);
+        FleetRoute r = routes.computeIfAbsent(v.key().intern(), FleetRoute::new);
         RouteVerdict old = r.verdict;
-        r.verdict = v;
+        r.verdict = v.interned();
         dirty.add(r.route);
         schedule(r, at + (needsChoice(r) ? settleMs : 0));
         scheduleEviction(r);
@@ -141,7 +142,7 @@ public final class FleetDecider implements FleetView {
      */
     private boolean evictable(FleetRoute r) {
         RouteVerdict v = r.verdict;
-        return v != null && v.state() == HealthState.IDLE && !v.incident() && r.epoch == 0 && r.openAlerts.isEmpty()
+        return v != null && v.state() == HealthState.IDLE && !v.incident() && r.epoch == 0 && r.alerts().isEmpty()
                 && r.dueAt == Long.MIN_VALUE && !namedRoutes.contains(v.route());
     }
 
@@ -440,7 +441,7 @@ public final class FleetDecider implements FleetView {
                     + pct(config.reroute().panicThreshold()) + " of active routes look unavailable at once"
                     + " (network or telemetry fault?)"});
         }
-        for (Iterator<Map.Entry<String, OpenAlert>> it = r.openAlerts.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, OpenAlert>> it = r.alerts().entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, OpenAlert> e = it.next();
             if (desired.containsKey(e.getKey())) {
                 continue;
@@ -450,7 +451,7 @@ public final class FleetDecider implements FleetView {
         }
         boolean silenced = v.override() != null && v.override().silenceAlerts();
         for (Map.Entry<String, String[]> e : desired.entrySet()) {
-            OpenAlert open = r.openAlerts.get(e.getKey());
+            OpenAlert open = r.alerts().get(e.getKey());
             if (open != null) {
                 // A silence holds back updates too; the first evaluation after it ends sends the news.
                 if (!silenced && !open.summary().equals(e.getValue()[1])) {
@@ -466,7 +467,7 @@ public final class FleetDecider implements FleetView {
             }
             OpenAlert a = new OpenAlert(AlertFactory.fingerprint(e.getKey(), r.route + "[]", now), now,
                     e.getValue()[0], e.getValue()[1], describe(r));
-            r.openAlerts.put(e.getKey(), a);
+            r.openAlert(e.getKey(), a);
             out.alert(routeAlert(r, e.getKey(), a, null), now);
         }
     }
@@ -576,7 +577,7 @@ public final class FleetDecider implements FleetView {
         String signature = v.state() + "|" + r.target + "|" + r.weight + "|" + overrideText;
         if (v.scoped()) {
             if (!signature.equals(r.publishedSignature)) {
-                r.publishedSignature = signature;
+                r.publishedSignature = signature.intern();
                 out.scopeState(v.route(), v.scopeText(), v.state());
             }
             // A scope's state is part of its route's record.
@@ -596,7 +597,8 @@ public final class FleetDecider implements FleetView {
         if (signature.equals(r.publishedSignature)) {
             return;
         }
-        r.publishedSignature = signature;
+        // Interned: a healthy route's signature is the same text as thousands of others'.
+        r.publishedSignature = signature.intern();
         out.state(status(r, now), now);
     }
 

@@ -33,7 +33,8 @@ public final class FleetRoute {
     /** When the route must next be reconciled (Long.MIN_VALUE: not scheduled). */
     long dueAt = Long.MIN_VALUE;
 
-    Map<String, OpenAlert> openAlerts = new LinkedHashMap<>();
+    /** Null while no alert is open: most routes never have one, and an empty map per route and scope adds up. */
+    Map<String, OpenAlert> openAlerts;
     String publishedSignature;
 
     FleetRoute() {
@@ -41,6 +42,32 @@ public final class FleetRoute {
 
     FleetRoute(String route) {
         this.route = route;
+    }
+
+    /** The open alerts, by name; empty when none. Removing through its iterator is allowed. */
+    Map<String, OpenAlert> alerts() {
+        return openAlerts == null ? java.util.Collections.emptyMap() : openAlerts;
+    }
+
+    void openAlert(String name, OpenAlert alert) {
+        if (openAlerts == null) {
+            openAlerts = new LinkedHashMap<>();
+        }
+        openAlerts.put(name, alert);
+    }
+
+    /** After a read from the store: the shared copies of its strings, no empty alert map. */
+    void compact() {
+        if (openAlerts != null && openAlerts.isEmpty()) {
+            openAlerts = null;
+        }
+        route = route.intern();
+        if (verdict != null) {
+            verdict = verdict.interned();
+        }
+        if (publishedSignature != null) {
+            publishedSignature = publishedSignature.intern();
+        }
     }
 
     public String route() {

@@ -362,7 +362,12 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     }
 
     private void track(String key) {
-        if (localRoutes.add(key) && key.indexOf(io.modelhealth.schemas.Scopes.SEPARATOR) < 0) {
+        if (localRoutes.contains(key)) {
+            return;
+        }
+        // Interned: the same copy of the id as the route's series and the fleet stage's entry, not one each.
+        localRoutes.add(key.intern());
+        if (key.indexOf(io.modelhealth.schemas.Scopes.SEPARATOR) < 0) {
             routeCount++;
         }
     }
