@@ -281,8 +281,13 @@ public record AppConfig(
     /**
      * Availability errors against an SLO, with the SRE workbook's multiwindow burn-rate rule: a pair
      * fires when the error ratio is above {@code factor × (1 − slo)} in both its long and short window.
+     *
+     * @param confidence one-sided confidence that the long window's true error ratio clears the threshold:
+     *                   a pair fires only when the ratio's Wilson lower bound at this level does (0: off, the
+     *                   observed ratio is enough). 3 errors in 37 calls (8 %, over a 6 % threshold) has a 95 % lower
+     *                   bound of 3.3 % and waits; an outage of 80 % over 37 calls has 69 % and fires
      */
-    public record Availability(double slo, List<BurnRate> burnRates, int minCalls) {
+    public record Availability(double slo, List<BurnRate> burnRates, int minCalls, double confidence) {
     }
 
     public record BurnRate(Duration longWindow, Duration shortWindow, double factor) {
@@ -480,7 +485,7 @@ public record AppConfig(
                 new Detection(
                         new Availability(0.99, List.of(
                                 new BurnRate(Duration.ofMinutes(1), Duration.ofSeconds(10), 14.4),
-                                new BurnRate(Duration.ofMinutes(5), Duration.ofMinutes(1), 6.0)), 30),
+                                new BurnRate(Duration.ofMinutes(5), Duration.ofMinutes(1), 6.0)), 30, 0.95),
                         new RateLimit(Duration.ofSeconds(30), 0.5, 0.1, 20),
                         // Restored on evidence: 20 consecutive successes from 2 tenants spread over a minute, after a 1 min floor.
                         new PolicyBlock(Duration.ofSeconds(30), 5, 0.5, 3, 2, Duration.ofMinutes(1), 20, 2, Duration.ofMinutes(1)),
@@ -644,6 +649,10 @@ public record AppConfig(
             throw new ConfigException("detection.availability.slo", "must be between 0 and 1 (exclusive), e.g. 0.99");
         }
         minCalls("detection.availability.min-calls", detection.availability().minCalls());
+        double confidence = detection.availability().confidence();
+        if (!(confidence == 0 || confidence >= 0.5 && confidence < 1)) {
+            throw new ConfigException("detection.availability.confidence", "must be 0 (off), or at least 0.5 and below 1, e.g. 0.95");
+        }
         wholeBuckets("detection.rate-limit.window", detection.rateLimit().window());
         ratio("detection.rate-limit.enter-ratio", detection.rateLimit().enterRatio());
         ratio("detection.rate-limit.exit-ratio", detection.rateLimit().exitRatio());

@@ -63,6 +63,8 @@ public final class RouteHealth {
     private final long graceMs;
     private final int ringSize;
     private final double availabilityBudget;
+    /** The one-sided normal quantile of {@code detection.availability.confidence}; 0 when it is off. */
+    private final double availabilityZ;
     private final AlertFactory alerts;
     private final long suspectHoldMs;
     private final long burstWindowMs;
@@ -77,6 +79,8 @@ public final class RouteHealth {
         // A bucket stays in the ring while a rule can look at it or a late call can still amend it.
         this.ringSize = (int) (longest / bucketMs + (graceMs + bucketMs - 1) / bucketMs + 2);
         this.availabilityBudget = 1.0 - config.detection().availability().slo();
+        this.availabilityZ = config.detection().availability().confidence() == 0 ? 0
+                : normalQuantile(config.detection().availability().confidence());
         this.alerts = new AlertFactory(config.alerts().runbookBaseUrl(), config.alerts().statusPageUrl());
         this.suspectHoldMs = config.reroute().suspectHold().toMillis();
         // An error burst: the errors of the shortest burn-rate window already above the mildest burn threshold.
@@ -584,6 +588,27 @@ public final class RouteHealth {
         }
     }
 
+    /**
+     * The Wilson score interval's lower bound for {@code errors} of {@code calls} at normal quantile {@code z}:
+     * how low the true error ratio may be, given what was seen. z = 0 gives the observed ratio.
+     */
+    static double wilsonLower(double errors, double calls, double z) {
+        if (calls <= 0) {
+            return 0;
+        }
+        double p = errors / calls;
+        double z2 = z * z;
+        double centre = p + z2 / (2 * calls);
+        double spread = z * Math.sqrt(p * (1 - p) / calls + z2 / (4 * calls * calls));
+        return Math.max(0, (centre - spread) / (1 + z2 / calls));
+    }
+
+    /** The standard normal quantile for {@code p} in [0.5, 1) (Abramowitz and Stegun 26.2.23, error < 4.5e-4). */
+    static double normalQuantile(double p) {
+        double t = Math.sqrt(-2 * Math.log(1 - p));
+        return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+    }
+
     /** The rules that make a route worse, strongest first: policy block, availability, rate limit. */
     private Verdict entryVerdict(RouteState s, long now) {
         Verdict policy = policyVerdict(s, now);
@@ -600,13 +625,16 @@ public final class RouteHealth {
             // happening (SRE workbook), so a thin route in a total outage is still caught.
             if (lw.modelCalls() >= a.minCalls() && sw.modelCalls() >= 1
                     && lw.of(OutcomeClass.AVAILABILITY) >= d.minErrors()
-                    && lw.ratio(OutcomeClass.AVAILABILITY) >= threshold && sw.ratio(OutcomeClass.AVAILABILITY) >= threshold) {
+                    && lw.ratio(OutcomeClass.AVAILABILITY) >= threshold && sw.ratio(OutcomeClass.AVAILABILITY) >= threshold
+                    && wilsonLower(lw.of(OutcomeClass.AVAILABILITY), lw.modelCalls(), availabilityZ) >= threshold) {
                 String rule = "availability.burn_rate_" + Durations.format(pair.longWindow()) + "_" + Durations.format(pair.shortWindow());
                 return new Verdict(HealthState.UNAVAILABLE, OutcomeClass.AVAILABILITY.wireName(),
                         "availability errors " + pct(lw.ratio(OutcomeClass.AVAILABILITY)) + " of "
                                 + round(lw.modelCalls()) + " calls in " + Durations.format(pair.longWindow())
                                 + " and " + pct(sw.ratio(OutcomeClass.AVAILABILITY)) + " in " + Durations.format(pair.shortWindow())
-                                + " (burn rate " + pair.factor() + "× of a " + pct(a.slo()) + " SLO: " + pct(threshold) + ")"
+                                + " (burn rate " + pair.factor() + "× of a " + pct(a.slo()) + " SLO: " + pct(threshold)
+                                + (availabilityZ == 0 ? "" : "; " + pct(a.confidence()) + " lower bound "
+                                        + pct(wilsonLower(lw.of(OutcomeClass.AVAILABILITY), lw.modelCalls(), availabilityZ))) + ")"
                                 + lastError(s, OutcomeClass.AVAILABILITY),
                         evidence(rule, lw, threshold, lw.of(OutcomeClass.AVAILABILITY)));
             }
