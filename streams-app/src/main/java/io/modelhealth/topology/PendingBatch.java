@@ -14,8 +14,10 @@ import java.util.Arrays;
  * The values of {@code pending-batches}: the calls one route task took in between two commits and could
  * not judge yet (ahead of the low watermark), as one entry and one changelog record per commit instead of
  * a put and a delete per call in {@code pending-calls}. Keyed by the batch's sequence number in the task.
- * Value: a count, then per call its event time, its route and its {@code llm.call.v1} JSON, each
- * length-prefixed.
+ * Value: a count, then per call its event time, its route and the call, each length-prefixed. The
+ * call is in a compact binary form ({@link #writeCall}: writing it as JSON at every commit was a sixth of
+ * the stream thread's time); batches written before it hold {@code llm.call.v1} JSON and say so by a
+ * count of zero or more, binary batches by a negative one ({@code -count - 1}), so both are read back.
  */
 final class PendingBatch {
 
@@ -36,17 +38,25 @@ final class PendingBatch {
     /** Hands every call of a batch to {@code sink}; returns the latest event time among them. */
     static long decode(byte[] value, Sink sink) {
         ByteBuffer b = ByteBuffer.wrap(value);
-        int n = b.getInt();
+        int header = b.getInt();
+        boolean binary = header < 0;
+        int n = binary ? -header - 1 : header;
         long latest = Long.MIN_VALUE;
         for (int i = 0; i < n; i++) {
             long ts = b.getLong();
             byte[] route = new byte[b.getInt()];
             b.get(route);
             int len = b.getInt();
-            byte[] json = Arrays.copyOfRange(value, b.position(), b.position() + len);
-            b.position(b.position() + len);
+            int end = b.position() + len;
+            LlmCall call;
+            if (binary) {
+                call = readCall(b);
+            } else {
+                call = ContractSerdes.LLM_CALL.deserialize("", Arrays.copyOfRange(value, b.position(), end));
+            }
+            b.position(end);
             latest = Math.max(latest, ts);
-            sink.call(ts, new String(route, StandardCharsets.UTF_8), ContractSerdes.LLM_CALL.deserialize("", json));
+            sink.call(ts, new String(route, StandardCharsets.UTF_8), call);
         }
         return latest;
     }
@@ -57,6 +67,9 @@ final class PendingBatch {
         private final DataOutputStream out = new DataOutputStream(buf);
         private int count;
         private long latest = Long.MIN_VALUE;
+        /** One call's bytes, reused: its length goes before it. */
+        private final ByteArrayOutputStream scratch = new ByteArrayOutputStream(512);
+        private final DataOutputStream scratchOut = new DataOutputStream(scratch);
 
         Writer() {
             try {
@@ -66,14 +79,16 @@ final class PendingBatch {
             }
         }
 
-        void add(long ts, String route, byte[] json) {
+        void add(long ts, String route, LlmCall call) {
             try {
                 byte[] r = route.getBytes(StandardCharsets.UTF_8);
                 out.writeLong(ts);
                 out.writeInt(r.length);
                 out.write(r);
-                out.writeInt(json.length);
-                out.write(json);
+                scratch.reset();
+                writeCall(call, scratchOut);
+                out.writeInt(scratch.size());
+                scratch.writeTo(out);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -95,8 +110,106 @@ final class PendingBatch {
 
         byte[] bytes() {
             byte[] b = buf.toByteArray();
-            ByteBuffer.wrap(b).putInt(0, count);
+            ByteBuffer.wrap(b).putInt(0, -count - 1);
             return b;
         }
+    }
+
+    // Presence bits of a call's optional fields.
+    private static final int EVENT_ID = 1;
+    private static final int TIMESTAMP = 1 << 1;
+    private static final int PROVIDER = 1 << 2;
+    private static final int MODEL = 1 << 3;
+    private static final int REGION = 1 << 4;
+    private static final int TENANT = 1 << 5;
+    private static final int STATUS = 1 << 6;
+    private static final int ERROR_TYPE = 1 << 7;
+    private static final int TTFT = 1 << 8;
+    private static final int INPUT_TOKENS = 1 << 9;
+    private static final int OUTPUT_TOKENS = 1 << 10;
+
+    /** A call, every field exactly (strings char for char, the timestamp to the nanosecond). */
+    static void writeCall(LlmCall c, DataOutputStream out) throws IOException {
+        int present = (c.eventId() != null ? EVENT_ID : 0) | (c.timestamp() != null ? TIMESTAMP : 0)
+                | (c.provider() != null ? PROVIDER : 0) | (c.model() != null ? MODEL : 0) | (c.region() != null ? REGION : 0)
+                | (c.tenant() != null ? TENANT : 0) | (c.statusCode() != null ? STATUS : 0) | (c.errorType() != null ? ERROR_TYPE : 0)
+                | (c.ttftMs() != null ? TTFT : 0) | (c.inputTokens() != null ? INPUT_TOKENS : 0) | (c.outputTokens() != null ? OUTPUT_TOKENS : 0);
+        out.writeShort(present);
+        writeString(c.eventId(), out);
+        if (c.timestamp() != null) {
+            out.writeLong(c.timestamp().getEpochSecond());
+            out.writeInt(c.timestamp().getNano());
+        }
+        writeString(c.provider(), out);
+        writeString(c.model(), out);
+        writeString(c.region(), out);
+        writeString(c.tenant(), out);
+        if (c.statusCode() != null) {
+            out.writeInt(c.statusCode());
+        }
+        writeString(c.errorType(), out);
+        out.writeDouble(c.latencyMs());
+        if (c.ttftMs() != null) {
+            out.writeDouble(c.ttftMs());
+        }
+        if (c.inputTokens() != null) {
+            out.writeLong(c.inputTokens());
+        }
+        if (c.outputTokens() != null) {
+            out.writeLong(c.outputTokens());
+        }
+    }
+
+    static LlmCall readCall(ByteBuffer b) {
+        int present = b.getShort() & 0xFFFF;
+        String eventId = (present & EVENT_ID) != 0 ? readString(b) : null;
+        java.time.Instant timestamp = (present & TIMESTAMP) != 0 ? java.time.Instant.ofEpochSecond(b.getLong(), b.getInt()) : null;
+        String provider = (present & PROVIDER) != 0 ? readString(b) : null;
+        String model = (present & MODEL) != 0 ? readString(b) : null;
+        String region = (present & REGION) != 0 ? readString(b) : null;
+        String tenant = (present & TENANT) != 0 ? readString(b) : null;
+        Integer status = (present & STATUS) != 0 ? b.getInt() : null;
+        String errorType = (present & ERROR_TYPE) != 0 ? readString(b) : null;
+        double latency = b.getDouble();
+        Double ttft = (present & TTFT) != 0 ? b.getDouble() : null;
+        Long input = (present & INPUT_TOKENS) != 0 ? b.getLong() : null;
+        Long output = (present & OUTPUT_TOKENS) != 0 ? b.getLong() : null;
+        return new LlmCall(eventId, timestamp, provider, model, region, tenant, status, errorType, latency, ttft, input, output);
+    }
+
+    /** Null is left out (its presence bit says so). ASCII as bytes, a positive length; anything else as UTF-16 chars, a negative one. */
+    private static void writeString(String s, DataOutputStream out) throws IOException {
+        if (s == null) {
+            return;
+        }
+        int n = s.length();
+        boolean ascii = true;
+        for (int i = 0; i < n && ascii; i++) {
+            ascii = s.charAt(i) < 0x80;
+        }
+        // Whole arrays: DataOutputStream's writeBytes and writeChars go byte by byte into a synchronized stream.
+        if (ascii) {
+            out.writeInt(n);
+            out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        } else {
+            out.writeInt(-n - 1);
+            byte[] chars = new byte[2 * n];
+            ByteBuffer.wrap(chars).asCharBuffer().put(s);
+            out.write(chars);
+        }
+    }
+
+    private static String readString(ByteBuffer b) {
+        int n = b.getInt();
+        if (n >= 0) {
+            String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.ISO_8859_1);
+            b.position(b.position() + n);
+            return s;
+        }
+        char[] chars = new char[-n - 1];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = b.getChar();
+        }
+        return new String(chars);
     }
 }

@@ -628,7 +628,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 byte[] key = e.getKey().get();
                 long ts = timeOf(key);
                 if (ts > processed) {
-                    w.add(ts, routeOf(key), ContractSerdes.LLM_CALL.serialize("", e.getValue()));
+                    w.add(ts, routeOf(key), e.getValue());
                     if (w.size() >= PendingBatch.MAX_BYTES) {
                         saveBatch(w);
                         w = new PendingBatch.Writer();

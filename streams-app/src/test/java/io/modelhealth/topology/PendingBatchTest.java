@@ -5,8 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.LlmCall;
 import io.modelhealth.testing.Calls;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /** A batch of pending calls reads back as written: every call, its event time and route, in order. */
@@ -21,7 +32,7 @@ class PendingBatchTest {
             String route = "p/m-" + (i % 3);
             LlmCall c = Calls.ok(route, t0 + i * 7);
             sent.add(c);
-            w.add(t0 + i * 7, route + "|region=eu-west-1", ContractSerdes.LLM_CALL.serialize("", c));
+            w.add(t0 + i * 7, route + "|region=eu-west-1", c);
         }
         assertThat(w.count()).isEqualTo(50);
         assertThat(w.latest()).isEqualTo(t0 + 49 * 7);
@@ -43,5 +54,49 @@ class PendingBatchTest {
         assertThat(PendingBatch.decode(w.bytes(), (ts, route, call) -> {
             throw new AssertionError("no call expected");
         })).isEqualTo(Long.MIN_VALUE);
+    }
+
+    @Test
+    void aBatchWrittenBeforeTheBinaryFormIsStillRead() throws Exception {
+        // The earlier form, as a changelog restored after an upgrade holds it: count >= 0, calls as llm.call.v1 JSON.
+        LlmCall c = Calls.ok("p/m", 1_780_000_000_123L);
+        byte[] json = ContractSerdes.LLM_CALL.serialize("", c);
+        byte[] route = "p/m".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(buf);
+        out.writeInt(1);
+        out.writeLong(1_780_000_000_123L);
+        out.writeInt(route.length);
+        out.write(route);
+        out.writeInt(json.length);
+        out.write(json);
+        List<LlmCall> read = new ArrayList<>();
+        assertThat(PendingBatch.decode(buf.toByteArray(), (ts, r, call) -> read.add(call))).isEqualTo(1_780_000_000_123L);
+        assertThat(read).containsExactly(c);
+    }
+
+    @Property(tries = 300)
+    void everyCallReadsBackExactly(@ForAll("calls") LlmCall call) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PendingBatch.writeCall(call, new DataOutputStream(buf));
+        ByteBuffer b = ByteBuffer.wrap(buf.toByteArray());
+        assertThat(PendingBatch.readCall(b)).isEqualTo(call);
+        assertThat(b.remaining()).isZero();
+    }
+
+    @Provide
+    Arbitrary<LlmCall> calls() {
+        // Any text: ASCII, accents, emoji, unpaired surrogates, NUL; and every optional field absent or not.
+        Arbitrary<String> text = Arbitraries.strings().all().ofMaxLength(40).injectNull(0.2);
+        Arbitrary<Instant> time = Arbitraries.longs().between(0, 4_000_000_000L)
+                .flatMap(s -> Arbitraries.integers().between(0, 999_999_999).map(n -> Instant.ofEpochSecond(s, n))).injectNull(0.05);
+        Arbitrary<Integer> status = Arbitraries.integers().between(0, 599).injectNull(0.2);
+        Arbitrary<Double> ms = Arbitraries.doubles().between(0, 1e6);
+        Arbitrary<Long> tokens = Arbitraries.longs().between(0, 1L << 40).injectNull(0.3);
+        return Combinators.combine(text, time, text, text, text, text, status, text)
+                .as((id, ts, provider, model, region, tenant, code, error) -> new Object[]{id, ts, provider, model, region, tenant, code, error})
+                .flatMap(a -> Combinators.combine(ms, ms.injectNull(0.3), tokens, tokens).as((lat, ttft, in, out) -> new LlmCall(
+                        (String) a[0], (Instant) a[1], (String) a[2], (String) a[3], (String) a[4], (String) a[5], (Integer) a[6],
+                        (String) a[7], lat, ttft, in, out)));
     }
 }
