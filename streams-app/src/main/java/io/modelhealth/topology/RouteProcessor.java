@@ -145,8 +145,13 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     static final int MAX_MIRRORED = 200_000;
     /** Calls put in {@link #mirror} since the last commit: written as one batch record before the next. */
     private final List<Map.Entry<Bytes, LlmCall>> unsaved = new ArrayList<>();
-    /** Batch records of {@code pending-batches} still holding undrained calls: sequence → their latest event time. */
-    private final java.util.TreeMap<Long, Long> batches = new java.util.TreeMap<>();
+    /**
+     * Batch records of {@code pending-batches} still holding undrained calls, {latest event time, sequence},
+     * earliest first: a commit deletes those the low watermark has passed without looking at the others (under
+     * TopologyTestDriver, which commits after every record, a scan of them all was a tenth of a backtest).
+     */
+    private final java.util.PriorityQueue<long[]> batches = new java.util.PriorityQueue<>(
+            java.util.Comparator.<long[]>comparingLong(b -> b[0]).thenComparingLong(b -> b[1]));
     private long nextBatch;
     /** Calls in {@code pending-calls}, one entry each: beyond {@link #MAX_MIRRORED}, or written by a version before batches. */
     private long spilled;
@@ -250,7 +255,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                         mirror.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), call);
                     }
                 });
-                batches.put(kv.key, latest);
+                batches.add(new long[] {latest, kv.key});
             }
         }
         try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
@@ -638,12 +643,8 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             unsaved.clear();
             saveBatch(w);
         }
-        for (var it = batches.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Long> b = it.next();
-            if (b.getValue() <= processed) {
-                pendingBatches.delete(b.getKey());
-                it.remove();
-            }
+        while (!batches.isEmpty() && batches.peek()[0] <= processed) {
+            pendingBatches.delete(batches.poll()[1]);
         }
     }
 
@@ -651,7 +652,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         if (w.count() > 0) {
             long seq = nextBatch++;
             pendingBatches.put(seq, w.bytes());
-            batches.put(seq, w.latest());
+            batches.add(new long[] {w.latest(), seq});
         }
     }
 
