@@ -245,19 +245,24 @@ public final class Backtest {
         /** At a 1 % background error rate a run restarts after 82 % of errors; at an 80 % outage, after 1 in 10^14. */
         static final int CLEAN_CALLS = 20;
 
-        /** Per class: {start of the run (event time), index of the class's last error among the route's calls}. */
-        private final Map<String, Map<OutcomeClass, long[]>> runs = new HashMap<>();
-        private final Map<String, long[]> callCounts = new HashMap<>();
+        /** One route: its calls so far, and per class {start of the run (event time), index of the class's last error}. */
+        private static final class Clock {
+            long calls;
+            final Map<OutcomeClass, long[]> runs = new EnumMap<>(OutcomeClass.class);
+        }
+
+        private final Map<String, Clock> routes = new HashMap<>();
 
         /** One call of {@code route}; {@code failing}: its class when it counts against the model, else null. */
         void call(String route, OutcomeClass failing, long timestamp) {
-            long n = callCounts.computeIfAbsent(route, r -> new long[1])[0]++;
+            Clock clock = routes.computeIfAbsent(route, r -> new Clock());
+            long n = clock.calls++;
             if (failing == null) {
                 return;
             }
-            long[] run = runs.computeIfAbsent(route, r -> new EnumMap<>(OutcomeClass.class)).get(failing);
+            long[] run = clock.runs.get(failing);
             if (run == null) {
-                runs.get(route).put(failing, new long[] {timestamp, n});
+                clock.runs.put(failing, new long[] {timestamp, n});
                 return;
             }
             if (n - run[1] > CLEAN_CALLS) {
@@ -268,7 +273,8 @@ public final class Backtest {
 
         /** The start of the incident a decision with this evidence detected; null when the route had no error. */
         Long incidentStart(String route, io.modelhealth.schemas.Evidence evidence) {
-            Map<OutcomeClass, long[]> byClass = runs.get(route);
+            Clock clock = routes.get(route);
+            Map<OutcomeClass, long[]> byClass = clock == null ? null : clock.runs;
             if (byClass == null || byClass.isEmpty()) {
                 return null;
             }

@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                 List<TopicSpec> topics = new ArrayList<>(AppTopics.specs(cfg));
                 // Kafka Streams' own topics too, in the same request: its first rebalance then finds them ready.
                 topics.addAll(InternalTopics.singlePartition(HealthTopology.build(cfg, ConfigLoader.configVersion(cfg), 1, HealthMetrics.noop()),
-                        cfg.kafka().get("application.id"), cfg.telemetry().dedupWindow().multipliedBy(2).toMillis()));
+                        cfg));
                 admin.ensure(topics);
             }
             Simulator.Settings records = Simulator.Settings.of(scenario, cfg.topics().calls(), rate)

@@ -621,20 +621,20 @@ public final class RouteHealth {
             double threshold = pair.factor() * availabilityBudget;
             WindowSum lw = sum(s, now, pair.longWindow().toMillis());
             WindowSum sw = sum(s, now, pair.shortWindow().toMillis());
+            double lower;
             // Enough evidence in the long window; the short one only has to show the errors are still
             // happening (SRE workbook), so a thin route in a total outage is still caught.
             if (lw.modelCalls() >= a.minCalls() && sw.modelCalls() >= 1
                     && lw.of(OutcomeClass.AVAILABILITY) >= d.minErrors()
                     && lw.ratio(OutcomeClass.AVAILABILITY) >= threshold && sw.ratio(OutcomeClass.AVAILABILITY) >= threshold
-                    && wilsonLower(lw.of(OutcomeClass.AVAILABILITY), lw.modelCalls(), availabilityZ) >= threshold) {
+                    && (lower = wilsonLower(lw.of(OutcomeClass.AVAILABILITY), lw.modelCalls(), availabilityZ)) >= threshold) {
                 String rule = "availability.burn_rate_" + Durations.format(pair.longWindow()) + "_" + Durations.format(pair.shortWindow());
                 return new Verdict(HealthState.UNAVAILABLE, OutcomeClass.AVAILABILITY.wireName(),
                         "availability errors " + pct(lw.ratio(OutcomeClass.AVAILABILITY)) + " of "
                                 + round(lw.modelCalls()) + " calls in " + Durations.format(pair.longWindow())
                                 + " and " + pct(sw.ratio(OutcomeClass.AVAILABILITY)) + " in " + Durations.format(pair.shortWindow())
                                 + " (burn rate " + pair.factor() + "× of a " + pct(a.slo()) + " SLO: " + pct(threshold)
-                                + (availabilityZ == 0 ? "" : "; " + pct(a.confidence()) + " lower bound "
-                                        + pct(wilsonLower(lw.of(OutcomeClass.AVAILABILITY), lw.modelCalls(), availabilityZ))) + ")"
+                                + (availabilityZ == 0 ? "" : "; " + pct(a.confidence()) + " lower bound " + pct(lower)) + ")"
                                 + lastError(s, OutcomeClass.AVAILABILITY),
                         evidence(rule, lw, threshold, lw.of(OutcomeClass.AVAILABILITY)));
             }

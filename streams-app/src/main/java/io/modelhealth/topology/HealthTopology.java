@@ -200,7 +200,7 @@ public final class HealthTopology {
         if (dedupMs > 0) {
             // Retention of two windows: RouteProcessor files an id under the start of its window-long slot and
             // looks one slot back, so an id must outlive its slot by a whole window to be found as before.
-            Duration retention = config.telemetry().dedupWindow().multipliedBy(2);
+            Duration retention = dedupRetention(config);
             // On RocksDB in both modes: it holds every id of two windows (at 5,000 calls/s, 6 M ids, ~0.7 GB of heap
             // in memory), and the Bloom filter in front of it spares it most reads.
             builder.addStateStore(store.logged(Stores.windowStoreBuilder(
@@ -269,6 +269,14 @@ public final class HealthTopology {
                 .merge(providerAlerts, Named.as("alerts-merge"))
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
         return builder.build();
+    }
+
+    /**
+     * How long the duplicate check's store keeps an id: two windows, as RouteProcessor files an id under the
+     * start of its window-long slot and looks one slot back.
+     */
+    static Duration dedupRetention(AppConfig config) {
+        return config.telemetry().dedupWindow().multipliedBy(2);
     }
 
     /** The topology's key-value stores, RocksDB or in memory, with or without changelogs, as {@link StateStores} says. */

@@ -1,5 +1,6 @@
 package io.modelhealth.topology;
 
+import io.modelhealth.config.AppConfig;
 import io.modelhealth.kafka.TopicSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,12 +22,14 @@ public final class InternalTopics {
     }
 
     /**
-     * @param topology      what {@link HealthTopology#build} returned
-     * @param applicationId {@code application.id}: Kafka Streams prefixes every internal topic with it
-     * @param windowStoreRetentionMs retention of the windowed changelogs (the duplicate check's seen-events)
+     * @param topology what {@link HealthTopology#build} returned for {@code config}
+     * @param config   its {@code kafka.application.id} prefixes every internal topic; its dedup window sets the
+     *                 windowed changelog's retention
      * @return every internal topic with one partition: right only when every input topic has one
      */
-    public static List<TopicSpec> singlePartition(Topology topology, String applicationId, long windowStoreRetentionMs) {
+    public static List<TopicSpec> singlePartition(Topology topology, AppConfig config) {
+        String applicationId = config.kafka().get("application.id");
+        long windowStoreRetentionMs = HealthTopology.dedupRetention(config).toMillis();
         TreeSet<String> repartition = new TreeSet<>();
         TreeSet<String> stores = new TreeSet<>();
         for (TopologyDescription.Subtopology sub : topology.describe().subtopologies()) {

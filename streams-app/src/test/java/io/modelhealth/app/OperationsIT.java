@@ -109,8 +109,7 @@ class OperationsIT {
             app.awaitRunning(Duration.ofSeconds(60));
         }
         List<io.modelhealth.kafka.TopicSpec> specs = io.modelhealth.topology.InternalTopics.singlePartition(
-                io.modelhealth.topology.HealthTopology.build(config, "v", 1, io.modelhealth.metrics.HealthMetrics.noop()), prefix,
-                config.telemetry().dedupWindow().multipliedBy(2).toMillis());
+                io.modelhealth.topology.HealthTopology.build(config, "v", 1, io.modelhealth.metrics.HealthMetrics.noop()), config);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<String> created = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
                     .filter(t -> t.startsWith(prefix + "-")).sorted().toList();
