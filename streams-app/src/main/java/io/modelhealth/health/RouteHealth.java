@@ -239,9 +239,36 @@ public final class RouteHealth {
             return List.of();
         }
         List<io.modelhealth.schemas.Caller> out = new ArrayList<>(s.callers.size());
+        for (RouteState.CallerCount c : rankCallers(s, now)) {
+            out.add(new io.modelhealth.schemas.Caller(c.tenant, c.region, c.calls, c.rate,
+                    Instant.ofEpochMilli(c.first), Instant.ofEpochMilli(c.last)));
+        }
+        return out;
+    }
+
+    /**
+     * The callers busiest first at {@code now}: by rate (rounded as the verdict carries it), then calls (both
+     * descending), then tenant, then their order in {@link RouteState#callers} — what a stable sort of the
+     * map's values gives. Starts from the last ranking ({@link RouteState#ranked}) and insertion-sorts it: one
+     * pass when the order held, as it does for most calls.
+     */
+    private static RouteState.CallerCount[] rankCallers(RouteState s, long now) {
+        if (s.callers == null || s.callers.isEmpty()) {
+            return new RouteState.CallerCount[0];
+        }
+        RouteState.CallerCount[] r = s.ranked;
+        if (r == null || s.rankedFrom != s.callers || r.length != s.callers.size()) {
+            // First ranking, or callers were added: start from the map's order.
+            r = s.callers.values().toArray(new RouteState.CallerCount[0]);
+            for (int i = 0; i < r.length; i++) {
+                r[i].seq = i;
+            }
+            s.rankedFrom = s.callers;
+            s.rankedNames = null;
+        }
         long minute = Math.floorDiv(now, MINUTE_MS);
         double elapsed = (double) (now - minute * MINUTE_MS) / MINUTE_MS;
-        for (RouteState.CallerCount c : s.callers.values()) {
+        for (RouteState.CallerCount c : r) {
             double rate;
             if (c.minute == minute) {
                 rate = c.current + c.previous * (1 - elapsed);
@@ -250,13 +277,53 @@ public final class RouteHealth {
             } else {
                 rate = 0;
             }
-            out.add(new io.modelhealth.schemas.Caller(c.tenant, c.region, c.calls, round3(rate),
-                    Instant.ofEpochMilli(c.first), Instant.ofEpochMilli(c.last)));
+            c.rate = round3(rate);
         }
-        out.sort(Comparator.comparingDouble(io.modelhealth.schemas.Caller::callsPerMinute).reversed()
-                .thenComparing(Comparator.comparingLong(io.modelhealth.schemas.Caller::calls).reversed())
-                .thenComparing(c -> c.tenant() == null ? "" : c.tenant()));
-        return out;
+        for (int i = 1; i < r.length; i++) {
+            RouteState.CallerCount c = r[i];
+            int j = i - 1;
+            if (busierFirst(r[j], c) <= 0) {
+                continue;
+            }
+            while (j >= 0 && busierFirst(r[j], c) > 0) {
+                r[j + 1] = r[j];
+                j--;
+            }
+            r[j + 1] = c;
+            s.rankedNames = null;
+        }
+        s.ranked = r;
+        return r;
+    }
+
+    /** Negative when {@code a} ranks before {@code b}; never 0 for two callers of one route. */
+    private static int busierFirst(RouteState.CallerCount a, RouteState.CallerCount b) {
+        int c = Double.compare(b.rate, a.rate);
+        if (c != 0) {
+            return c;
+        }
+        c = Long.compare(b.calls, a.calls);
+        if (c != 0) {
+            return c;
+        }
+        c = (a.tenant == null ? "" : a.tenant).compareTo(b.tenant == null ? "" : b.tenant);
+        return c != 0 ? c : Integer.compare(a.seq, b.seq);
+    }
+
+    /** {@link RouteVerdict#signature}'s caller names for the verdict {@link #blastRadius} would make, without making it. */
+    private static String callerNames(RouteState s, long now) {
+        RouteState.CallerCount[] ranked = rankCallers(s, now);
+        if (ranked.length == 0) {
+            return "";
+        }
+        if (s.rankedNames == null) {
+            StringBuilder b = new StringBuilder();
+            for (RouteState.CallerCount c : ranked) {
+                RouteVerdict.appendCaller(b, c.tenant, c.region);
+            }
+            s.rankedNames = b.toString();
+        }
+        return s.rankedNames;
     }
 
     /**
@@ -479,15 +546,20 @@ public final class RouteHealth {
                 desiredReason = "recovered";
             }
         }
-        RouteVerdict v = new RouteVerdict(s.route, s.provider, s.model, s.state, s.previousState,
-                s.since == Long.MIN_VALUE ? now : s.since, s.reason, s.evidence, incident,
-                incident ? s.incidentClass : null, desired, desiredReason, s.override, (suspect & 1) != 0,
-                (suspect & 2) != 0, s.verdictSeq + 1,
-                s.scopeDim == null ? null : Map.of(s.scopeDim, s.scopeValue), blastRadius(s, now));
-        String signature = v.signature();
+        boolean availabilitySuspect = (suspect & 1) != 0;
+        boolean policySuspect = (suspect & 2) != 0;
+        long since = s.since == Long.MIN_VALUE ? now : s.since;
+        String incidentClass = incident ? s.incidentClass : null;
+        // Most calls change nothing the fleet sees: the signature is made from the state itself, and the verdict
+        // (its blast radius, a Caller per caller) only when it differs from the last one sent.
+        String signature = RouteVerdict.signature(s.state, s.previousState, since, s.reason, incident, incidentClass, desired,
+                desiredReason, s.override, availabilitySuspect, policySuspect, callerNames(s, now));
         if (signature.equals(s.verdictSignature)) {
             return;
         }
+        RouteVerdict v = new RouteVerdict(s.route, s.provider, s.model, s.state, s.previousState, since, s.reason, s.evidence,
+                incident, incidentClass, desired, desiredReason, s.override, availabilitySuspect, policySuspect, s.verdictSeq + 1,
+                s.scopeDim == null ? null : Map.of(s.scopeDim, s.scopeValue), blastRadius(s, now));
         s.verdictSignature = signature;
         s.verdictSeq++;
         s.publishedSuspect = suspect;

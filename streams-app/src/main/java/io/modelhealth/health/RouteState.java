@@ -154,6 +154,9 @@ public final class RouteState {
     @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static final class CallerCount {
+        /** Not stored: its place in {@link #callers}' order (the last tie-break of the ranking), and its last rank's rate. */
+        transient int seq;
+        transient double rate;
         String tenant;
         String region;
         long calls;
@@ -163,6 +166,16 @@ public final class RouteState {
         int current;
         int previous;
     }
+
+    /**
+     * Not stored: the callers in blast-radius order as last ranked ({@link RouteHealth#blastRadius}), the
+     * {@link #callers} map they came from, and their names as a verdict's signature lists them. Caller order
+     * rarely changes between two calls, so the next ranking starts from this one (an insertion sort of a
+     * sorted array is one pass). A state read back from the store starts without it.
+     */
+    transient CallerCount[] ranked;
+    transient Map<String, CallerCount> rankedFrom;
+    transient String rankedNames;
 
     /** Signature of the last verdict sent to the fleet stage, and how many were sent. */
     String verdictSignature;

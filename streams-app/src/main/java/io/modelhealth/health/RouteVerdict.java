@@ -105,17 +105,28 @@ public record RouteVerdict(
 
     /** The parts whose change is news for the fleet (everything but the sequence number). */
     String signature() {
-        return state + "|" + previousState + "|" + since + "|" + reason + "|" + incident + "|" + incidentClass + "|"
-                + desiredWeight + "|" + desiredReason + "|" + override + "|" + availabilitySuspect + "|" + policySuspect + "|"
-                + callerNames();
+        StringBuilder names = new StringBuilder();
+        for (Caller c : callers) {
+            appendCaller(names, c.tenant(), c.region());
+        }
+        return signature(state, previousState, since, reason, incident, incidentClass, desiredWeight, desiredReason, override,
+                availabilitySuspect, policySuspect, names.toString());
     }
 
-    /** Who is in the blast radius (not how much they call: rates change with every call). */
-    private String callerNames() {
-        StringBuilder b = new StringBuilder();
-        for (Caller c : callers) {
-            b.append(c.tenant()).append('@').append(c.region()).append(',');
-        }
-        return b.toString();
+    /**
+     * The signature of a verdict with these parts: the engine compares it with the last one it sent before it
+     * makes the verdict. {@code callerNames}: who is in the blast radius, in its order, each as
+     * {@link #appendCaller} writes it (not how much they call: rates change with every call).
+     */
+    static String signature(HealthState state, HealthState previousState, long since, String reason, boolean incident,
+                            String incidentClass, double desiredWeight, String desiredReason, RouteOverride override,
+                            boolean availabilitySuspect, boolean policySuspect, String callerNames) {
+        return state + "|" + previousState + "|" + since + "|" + reason + "|" + incident + "|" + incidentClass + "|"
+                + desiredWeight + "|" + desiredReason + "|" + override + "|" + availabilitySuspect + "|" + policySuspect + "|"
+                + callerNames;
+    }
+
+    static void appendCaller(StringBuilder b, String tenant, String region) {
+        b.append(tenant).append('@').append(region).append(',');
     }
 }

@@ -87,6 +87,12 @@ public final class EngineHarness {
         this.classifier = new OutcomeClassifier(config.classes());
         this.out = new RecordedOutputs((route, status) -> {
         }, (v, ts) -> {
+            // The engine compares a signature made from the route's state, not from the verdict it then makes:
+            // both must agree, or a verdict would be sent on no change (or withheld on one).
+            RouteState s = routes.get(v.route());
+            if (s != null && !v.signature().equals(s.verdictSignature)) {
+                throw new AssertionError("verdict signature " + v.signature() + " differs from the engine's " + s.verdictSignature);
+            }
             verdicts.add(v);
             decider.onVerdict(v, ts);
         });
