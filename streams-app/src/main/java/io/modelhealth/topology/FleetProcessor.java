@@ -151,7 +151,8 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
             FleetEvent e = kv.value;
             decider.advanceTo(e.at() - 1, forwarder);
             decider.onVerdict(e.verdict(), e.at());
-            pending.delete(kv.key);
+            // put(key, null) deletes without reading the old value back (delete() deserializes it to return it).
+            pending.put(kv.key, null);
             pendingCount--;
         }
         decider.advanceTo(to, forwarder);
@@ -165,7 +166,7 @@ public final class FleetProcessor implements Processor<String, FleetEvent, Strin
             routes.put(r.route(), r);
         }
         for (String route : decider.drainEvicted()) {
-            routes.delete(route);
+            routes.put(route, null);
             metrics.forgetRoute(route);
         }
     }

@@ -209,7 +209,8 @@ public final class HealthTopology {
             stores.add(RouteProcessor.DEDUP_STORE);
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
-                .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, inputPartitions, metrics), Named.as("route-health"),
+                .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, inputPartitions, metrics,
+                        stateStores == StateStores.DURABLE), Named.as("route-health"),
                         stores.toArray(String[]::new))
                 .split(Named.as("health-"))
                 .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))

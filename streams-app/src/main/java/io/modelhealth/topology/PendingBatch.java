@@ -72,11 +72,24 @@ final class PendingBatch {
         private final DataOutputStream scratchOut = new DataOutputStream(scratch);
 
         Writer() {
+            reset();
+        }
+
+        /**
+         * Empties the writer for the next batch, keeping its buffers: a task writes a batch at every commit, and
+         * under TopologyTestDriver (a commit after every record) a new writer per commit was a sixth of a
+         * backtest's allocation.
+         */
+        Writer reset() {
+            buf.reset();
+            count = 0;
+            latest = Long.MIN_VALUE;
             try {
                 out.writeInt(0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return this;
         }
 
         void add(long ts, String route, LlmCall call) {

@@ -141,10 +141,10 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
      * records of {@code pending-batches} (see {@link #beforeCommit}); calls beyond the cap are stored one
      * entry each in {@code pending-calls} ({@link #spilled}) and drains scan that store for them too.
      */
-    private final java.util.TreeMap<Bytes, LlmCall> mirror = new java.util.TreeMap<>();
+    private final java.util.TreeMap<Bytes, Pending> mirror = new java.util.TreeMap<>();
     static final int MAX_MIRRORED = 200_000;
     /** Calls put in {@link #mirror} since the last commit: written as one batch record before the next. */
-    private final List<Map.Entry<Bytes, LlmCall>> unsaved = new ArrayList<>();
+    private final List<Map.Entry<Bytes, Pending>> unsaved = new ArrayList<>();
     /**
      * Batch records of {@code pending-batches} still holding undrained calls, {latest event time, sequence},
      * earliest first: a commit deletes those the low watermark has passed without looking at the others (under
@@ -153,6 +153,18 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private final java.util.PriorityQueue<long[]> batches = new java.util.PriorityQueue<>(
             java.util.Comparator.<long[]>comparingLong(b -> b[0]).thenComparingLong(b -> b[1]));
     private long nextBatch;
+    /** A call waiting for the low watermark, and its route (the record's key). */
+    private record Pending(String route, LlmCall call) {
+    }
+
+    /**
+     * Whether pending calls get their durable copy in {@code pending-batches}: not with
+     * {@link HealthTopology.StateStores#EPHEMERAL} stores, where no store outlives the process and a task never
+     * restarts to read them back (per call, under TopologyTestDriver, a batch written and then deleted).
+     */
+    private final boolean saveBatches;
+    /** Writes each commit's batch (reset, not rebuilt, per commit). */
+    private final PendingBatch.Writer batchWriter = new PendingBatch.Writer();
     /** Calls in {@code pending-calls}, one entry each: beyond {@link #MAX_MIRRORED}, or written by a version before batches. */
     private long spilled;
     /**
@@ -170,6 +182,13 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
      * @param routeTasks         partitions of the by-route topics: each task admits its share of {@code limits.max-routes}
      */
     public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, int routeTasks, HealthMetrics metrics) {
+        this(config, configVersion, upstreamPartitions, routeTasks, metrics, true);
+    }
+
+    /** @param saveBatches false for stores that do not outlive the process (see {@link #saveBatches}) */
+    RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, int routeTasks, HealthMetrics metrics,
+                   boolean saveBatches) {
+        this.saveBatches = saveBatches;
         this.engine = new RouteHealth(config, configVersion);
         this.scoped = new ScopedHealth(config, engine);
         this.classifier = new OutcomeClassifier(config.classes());
@@ -252,7 +271,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 long latest = PendingBatch.decode(kv.value, (ts, route, call) -> {
                     // Calls up to the low watermark were drained before the last commit: their effect is in route-state.
                     if (ts > processed) {
-                        mirror.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), call);
+                        mirror.put(Bytes.wrap(pendingKey(ts, route, call.eventId())), new Pending(route, call));
                     }
                 });
                 batches.add(new long[] {latest, kv.key});
@@ -323,8 +342,11 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
         }
         Bytes key = Bytes.wrap(pendingKey(ts, route, call.eventId()));
         if (mirror.size() < MAX_MIRRORED) {
-            mirror.put(key, call);
-            unsaved.add(Map.entry(key, call));
+            Pending p = new Pending(route, call);
+            mirror.put(key, p);
+            if (saveBatches) {
+                unsaved.add(Map.entry(key, p));
+            }
         } else {
             pending.put(key, ContractSerdes.LLM_CALL.serialize("", call));
             spilled++;
@@ -448,21 +470,22 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private void drainTo(long to) {
         if (!mirror.isEmpty() || spilled > 0) {
             Bytes upper = Bytes.wrap(upperKey(to));
-            List<KeyValue<Bytes, LlmCall>> batch = new ArrayList<>();
+            List<KeyValue<Bytes, Pending>> batch = new ArrayList<>();
             var head = mirror.headMap(upper, false);
-            for (Map.Entry<Bytes, LlmCall> e : head.entrySet()) {
+            for (Map.Entry<Bytes, Pending> e : head.entrySet()) {
                 batch.add(KeyValue.pair(e.getKey(), e.getValue()));
             }
             head.clear();
             if (spilled > 0) {
-                List<KeyValue<Bytes, LlmCall>> stored = new ArrayList<>();
+                List<KeyValue<Bytes, Pending>> stored = new ArrayList<>();
                 try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, upper)) {
                     while (it.hasNext()) {
                         KeyValue<Bytes, byte[]> kv = it.next();
-                        stored.add(KeyValue.pair(kv.key, ContractSerdes.LLM_CALL.deserialize("", kv.value)));
+                        stored.add(KeyValue.pair(kv.key, new Pending(routeOf(kv.key.get()),
+                                ContractSerdes.LLM_CALL.deserialize("", kv.value))));
                     }
                 }
-                for (KeyValue<Bytes, LlmCall> kv : stored) {
+                for (KeyValue<Bytes, Pending> kv : stored) {
                     pending.delete(kv.key);
                 }
                 spilled = Math.max(0, spilled - stored.size());
@@ -472,11 +495,10 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
                 }
             }
             Touched touched = new Touched();
-            for (KeyValue<Bytes, LlmCall> kv : batch) {
-                byte[] key = kv.key.get();
-                long ts = timeOf(key);
-                String route = routeOf(key);
-                LlmCall call = kv.value;
+            for (KeyValue<Bytes, Pending> kv : batch) {
+                long ts = timeOf(kv.key.get());
+                String route = kv.value.route();
+                LlmCall call = kv.value.call();
                 RouteState s = touched.changed.get(route);
                 if (s == null) {
                     s = load(route, call);
@@ -608,7 +630,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
             dirty.remove(key);
             live.remove(key);
             untrack(key);
-            store.delete(key);
+            store.put(key, null);
         }
 
         /** Marks the changed units dirty: {@link #beforeCommit} writes each once. */
@@ -628,15 +650,14 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     void beforeCommit() {
         writeDirty();
         if (!unsaved.isEmpty()) {
-            PendingBatch.Writer w = new PendingBatch.Writer();
-            for (Map.Entry<Bytes, LlmCall> e : unsaved) {
-                byte[] key = e.getKey().get();
-                long ts = timeOf(key);
+            PendingBatch.Writer w = batchWriter.reset();
+            for (Map.Entry<Bytes, Pending> e : unsaved) {
+                long ts = timeOf(e.getKey().get());
                 if (ts > processed) {
-                    w.add(ts, routeOf(key), e.getValue());
+                    w.add(ts, e.getValue().route(), e.getValue().call());
                     if (w.size() >= PendingBatch.MAX_BYTES) {
                         saveBatch(w);
-                        w = new PendingBatch.Writer();
+                        w.reset();
                     }
                 }
             }
