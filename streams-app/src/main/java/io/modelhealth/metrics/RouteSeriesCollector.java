@@ -118,8 +118,9 @@ final class RouteSeriesCollector implements MultiCollector {
                 }
             }
             duration.dataPoint(histogram(r.duration, r.route));
-            if (r.ttft.count() > 0) {
-                ttft.dataPoint(histogram(r.ttft, r.route));
+            HealthMetrics.LatencyHistogram t = r.ttft;
+            if (t != null && t.count() > 0) {
+                ttft.dataPoint(histogram(t, r.route));
             }
         }
         return MetricSnapshots.of(calls.build(), state.build(), held.build(), ratio.build(), latency.build(),
