@@ -77,11 +77,78 @@ class PendingBatchTest {
 
     @Property(tries = 300)
     void everyCallReadsBackExactly(@ForAll("calls") LlmCall call) throws Exception {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PendingBatch.writeCall(call, new DataOutputStream(buf));
+        PendingBatch.Buf buf = new PendingBatch.Buf(16);
+        PendingBatch.writeCall(call, buf);
         ByteBuffer b = ByteBuffer.wrap(buf.toByteArray());
         assertThat(PendingBatch.readCall(b)).isEqualTo(call);
         assertThat(b.remaining()).isZero();
+        // Byte for byte the form batches already in changelogs were written in (DataOutputStream, big-endian).
+        assertThat(buf.toByteArray()).isEqualTo(dataOutputForm(call));
+    }
+
+    /** The binary call as first written, with DataOutputStream: the reader reads batches of both writers. */
+    private static byte[] dataOutputForm(LlmCall c) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        int present = (c.eventId() != null ? 1 : 0) | (c.timestamp() != null ? 2 : 0) | (c.provider() != null ? 4 : 0)
+                | (c.model() != null ? 8 : 0) | (c.region() != null ? 16 : 0) | (c.tenant() != null ? 32 : 0)
+                | (c.statusCode() != null ? 64 : 0) | (c.errorType() != null ? 128 : 0) | (c.ttftMs() != null ? 256 : 0)
+                | (c.inputTokens() != null ? 512 : 0) | (c.outputTokens() != null ? 1024 : 0);
+        out.writeShort(present);
+        dataOutputString(c.eventId(), out);
+        if (c.timestamp() != null) {
+            out.writeLong(c.timestamp().getEpochSecond());
+            out.writeInt(c.timestamp().getNano());
+        }
+        dataOutputString(c.provider(), out);
+        dataOutputString(c.model(), out);
+        dataOutputString(c.region(), out);
+        dataOutputString(c.tenant(), out);
+        if (c.statusCode() != null) {
+            out.writeInt(c.statusCode());
+        }
+        dataOutputString(c.errorType(), out);
+        out.writeDouble(c.latencyMs());
+        if (c.ttftMs() != null) {
+            out.writeDouble(c.ttftMs());
+        }
+        if (c.inputTokens() != null) {
+            out.writeLong(c.inputTokens());
+        }
+        if (c.outputTokens() != null) {
+            out.writeLong(c.outputTokens());
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void dataOutputString(String s, DataOutputStream out) throws Exception {
+        if (s == null) {
+            return;
+        }
+        if (s.chars().allMatch(ch -> ch < 0x80)) {
+            out.writeInt(s.length());
+            out.writeBytes(s);
+        } else {
+            out.writeInt(-s.length() - 1);
+            out.writeChars(s);
+        }
+    }
+
+    @Property(tries = 100)
+    void routesWithAnyTextReadBack(@ForAll("calls") LlmCall call, @ForAll("routes") String route) {
+        PendingBatch.Writer w = new PendingBatch.Writer();
+        w.add(7, route, call);
+        w.add(8, route, call);
+        List<Object[]> read = new ArrayList<>();
+        PendingBatch.decode(w.bytes(), (ts, r, c) -> read.add(new Object[]{ts, r, c}));
+        assertThat(read).hasSize(2);
+        assertThat(read.get(1)).containsExactly(8L, route, call);
+    }
+
+    @Provide
+    Arbitrary<String> routes() {
+        // UTF-8 round-trips only well-formed text: no unpaired surrogates in a route id.
+        return Arbitraries.strings().withCharRange('\u0020', '\uD7FF').ofMinLength(1).ofMaxLength(40);
     }
 
     @Provide
