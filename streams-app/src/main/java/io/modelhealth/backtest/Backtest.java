@@ -159,7 +159,7 @@ public final class Backtest {
                 }
                 byte[] key = p.route() == null ? record.key() : p.route().getBytes(StandardCharsets.UTF_8);
                 List<Replay.Output> produced = spans ? replay.otlp(null, record.value(), p.timestamp())
-                        : replay.call(key, record.value(), p.timestamp());
+                        : replay.call(key, record.value(), p.timestamp(), item.parsed());
                 for (Replay.Output o : produced) {
                     outputs++;
                     write(o, out);
@@ -301,9 +301,8 @@ public final class Backtest {
         return new Probe(batch.timestamp(), null, null);
     }
 
-    /** A call line's probe, or null when it is not a valid call. */
-    private static Probe probe(byte[] value, CallParser parser, OutcomeClassifier classifier, RouteIds routeIds) {
-        ParseResult r = parser.parse(value);
+    /** A parsed call line's probe, or null when it is not a valid call. */
+    private static Probe probe(ParseResult r, OutcomeClassifier classifier, RouteIds routeIds) {
         if (!r.isValid()) {
             return null;
         }
@@ -318,8 +317,11 @@ public final class Backtest {
      */
     private final class ReadAhead implements AutoCloseable {
 
-        /** A record, whether it is an OTLP/JSON request, and (call lines) its probe: null when it is not a valid call. */
-        record Item(BacktestInput.Record record, boolean otlpRequest, Probe probe) {
+        /**
+         * A record, whether it is an OTLP/JSON request, and for call lines the parse (which the replay hands the
+         * topology: it parses no line twice) and the probe, null when it is not a valid call.
+         */
+        record Item(BacktestInput.Record record, boolean otlpRequest, ParseResult parsed, Probe probe) {
             /** An invalid call line: the topology will dead-letter it; it stays in time order with its neighbours. */
             Probe invalidProbe(long lastTs) {
                 return new Probe(lastTs, null, null);
@@ -348,7 +350,8 @@ public final class Backtest {
                     while ((r = in.next()) != null) {
                         boolean otlpRequest = r.format() == BacktestInput.Format.CALL && OtlpLines.isRequest(
                                 new String(r.value(), 0, Math.min(r.value().length, 64), StandardCharsets.UTF_8));
-                        items.add(new Item(r, otlpRequest, otlpRequest ? null : probe(r.value(), parser, classifier, routeIds)));
+                        ParseResult parsed = otlpRequest ? null : parser.parse(r.value());
+                        items.add(new Item(r, otlpRequest, parsed, parsed == null ? null : probe(parsed, classifier, routeIds)));
                         if (items.size() == BATCH) {
                             queue.put(items);
                             items = new ArrayList<>(BATCH);

@@ -44,6 +44,7 @@ public final class Replay implements AutoCloseable {
     /** Input moves the wall clock only in whole ticks of this (the shortest punctuation interval). */
     private final long tickMs;
     private final Path stateDir;
+    private final io.modelhealth.telemetry.ParsedCalls parsed = new io.modelhealth.telemetry.ParsedCalls();
     private long wallClock;
     /** Inputs since TopologyTestDriver's unread records were last discarded. */
     private int sinceDiscard;
@@ -74,7 +75,8 @@ public final class Replay implements AutoCloseable {
         // formats a log message for it, a tenth of a backtest's time.
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         this.wallClock = start.toEpochMilli();
-        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, 1, metrics, stateStores), props, start);
+        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, 1, metrics, stateStores, parsed), props,
+                start);
         this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.spans = config.otlp().enabled() ? driver.createInputTopic(config.otlp().topic(), Serdes.ByteArray().serializer(),
@@ -95,6 +97,18 @@ public final class Replay implements AutoCloseable {
 
     /** Pipes one {@code llm.calls} record at its event time and returns what it caused. */
     public List<Output> call(byte[] key, byte[] value, long timestamp) {
+        return call(key, value, timestamp, null);
+    }
+
+    /**
+     * {@link #call(byte[], byte[], long)} for a value the caller has parsed already ({@code value} through a
+     * {@link io.modelhealth.telemetry.CallParser} with the replay's {@code telemetry.max-record-bytes}): the
+     * topology takes that result instead of parsing the bytes again. Null: parse them.
+     */
+    public List<Output> call(byte[] key, byte[] value, long timestamp, io.modelhealth.telemetry.ParseResult parsedValue) {
+        if (parsedValue != null) {
+            parsed.offer(value, parsedValue);
+        }
         advanceToTick(timestamp);
         calls.pipeInput(new TestRecord<>(key, value, null, timestamp));
         return drainAndDiscard();

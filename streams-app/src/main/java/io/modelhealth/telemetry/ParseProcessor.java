@@ -22,9 +22,17 @@ public final class ParseProcessor implements FixedKeyProcessor<byte[], byte[], I
     private final RouteIds routeIds;
     private final long maxSkewMs;
     private final HealthMetrics metrics;
+    /** Calls already parsed by whoever feeds the topology (backtest), or null. */
+    private final ParsedCalls parsed;
     private FixedKeyProcessorContext<byte[], Ingested> context;
 
     public ParseProcessor(AppConfig config, HealthMetrics metrics) {
+        this(config, metrics, null);
+    }
+
+    /** @param parsed calls the feeder has parsed already (see {@link ParsedCalls}); null: parse every record */
+    public ParseProcessor(AppConfig config, HealthMetrics metrics, ParsedCalls parsed) {
+        this.parsed = parsed;
         this.parser = new CallParser(config.telemetry().maxRecordBytes());
         this.routeIds = new RouteIds(config.telemetry().routeIncludesRegion());
         this.maxSkewMs = config.telemetry().maxFutureSkew().toMillis();
@@ -38,7 +46,10 @@ public final class ParseProcessor implements FixedKeyProcessor<byte[], byte[], I
 
     @Override
     public void process(FixedKeyRecord<byte[], byte[]> record) {
-        ParseResult result = parser.parse(record.value());
+        ParseResult result = parsed == null ? null : parsed.take(record.value());
+        if (result == null) {
+            result = parser.parse(record.value());
+        }
         if (!result.isValid()) {
             metrics.deadLetter(result.reason());
             context.forward(record.withValue(new Ingested(null, null, deadLetter(record, result), false)));

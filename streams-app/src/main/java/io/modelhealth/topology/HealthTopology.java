@@ -110,6 +110,12 @@ public final class HealthTopology {
      */
     public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
                                  HealthMetrics metrics, StateStores stateStores) {
+        return build(config, configVersion, inputPartitions, otlpPartitions, metrics, stateStores, null);
+    }
+
+    /** @param parsed calls the feeder parsed before piping them (a replay: {@link ParsedCalls}); null: none */
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
+                                 HealthMetrics metrics, StateStores stateStores, io.modelhealth.telemetry.ParsedCalls parsed) {
         AppTopics topics = AppTopics.from(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
         StoreFactory store = new StoreFactory(stateStores);
@@ -124,7 +130,7 @@ public final class HealthTopology {
 
         // ---- calls: parse, dead-letter, then each call and this partition's watermark towards the route tasks
         Map<String, KStream<byte[], Ingested>> ingest = builder.stream(topics.calls().name(), topics.calls().consumed("calls-source"))
-                .processValues(() -> new ParseProcessor(config, metrics), Named.as("parse-calls"))
+                .processValues(() -> new ParseProcessor(config, metrics, parsed), Named.as("parse-calls"))
                 .split(Named.as("calls-"))
                 .branch((k, v) -> v.isDeadLetter(), Branched.as("dead"))
                 .defaultBranch(Branched.as("valid"));

@@ -38,6 +38,23 @@ class ReplayTest {
     }
 
     @Test
+    void aCallTheFeederParsedIsNotParsedAgain() {
+        // The offered parse wins over the bytes: proof that the topology took it (TopologyTestDriver passes the
+        // value's array through to the parse stage), so backtest parses each line once.
+        byte[] bytes = ContractSerdes.LLM_CALL.serialize(null, io.modelhealth.testing.Calls.ok("acme/alpha", START.toEpochMilli()));
+        io.modelhealth.schemas.LlmCall other = io.modelhealth.testing.Calls.ok("acme/beta", START.toEpochMilli());
+        try (Replay replay = new Replay(config, "test", START, HealthMetrics.noop(), HealthTopology.StateStores.EPHEMERAL)) {
+            replay.call(null, bytes, START.toEpochMilli(), io.modelhealth.telemetry.ParseResult.ok(other));
+            // without a parse offered, the same bytes are parsed as usual
+            replay.call(null, bytes.clone(), START.toEpochMilli() + 1);
+            List<Replay.Output> out = replay.advance(Duration.ofSeconds(30));
+            assertThat(out).filteredOn(o -> o.value() instanceof io.modelhealth.schemas.HealthWindow)
+                    .extracting(o -> ((io.modelhealth.schemas.HealthWindow) o.value()).route())
+                    .containsOnly("acme/beta", "acme/alpha").contains("acme/beta", "acme/alpha");
+        }
+    }
+
+    @Test
     void recordsNobodyReadsAreDroppedAsTheReplayGoes() {
         CallSchedule calls = CallSchedule.of(Scenarios.byName("steady"), 500, START, Duration.ofSeconds(40), 3);
         try (Replay replay = new Replay(config, "test", START, HealthMetrics.noop())) {
