@@ -43,6 +43,12 @@ public final class OutcomeClassifier {
     private final OutcomeClass unknownError;
     /** Every error type some rule names (lower case). */
     private final Set<String> knownTypes;
+    /** Statuses {@code llm.call.v1} allows (0-599); the class of a call without an error type, by status + 1 (0: none). */
+    private static final int MAX_STATUS = 599;
+    private final OutcomeClass[] byStatus;
+    /** Error types as the rules see them (lower case, simple name), for the types calls carry; bounded. */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> normalized = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_NORMALIZED = 1_024;
 
     public OutcomeClassifier(AppConfig.Classes classes) {
         List<Rule> compiled = new ArrayList<>();
@@ -65,14 +71,37 @@ public final class OutcomeClassifier {
             known.addAll(r.errorTypes());
         }
         this.knownTypes = Set.copyOf(known);
+        // Most calls carry no error type: their class is a function of the status alone, looked up, not matched.
+        this.byStatus = new OutcomeClass[MAX_STATUS + 2];
+        for (int status = -1; status <= MAX_STATUS; status++) {
+            byStatus[status + 1] = match(status < 0 ? null : status, null);
+        }
     }
+
 
     public OutcomeClass classify(LlmCall call) {
         return classify(call.statusCode(), call.errorType());
     }
 
     public OutcomeClass classify(Integer statusCode, String errorType) {
-        String type = errorType == null || errorType.isBlank() ? null : simpleName(errorType.toLowerCase(Locale.ROOT));
+        if (errorType == null && (statusCode == null || (statusCode >= 0 && statusCode <= MAX_STATUS))) {
+            return byStatus[statusCode == null ? 0 : statusCode + 1];
+        }
+        String type = null;
+        if (errorType != null && !errorType.isBlank()) {
+            type = normalized.get(errorType);
+            if (type == null) {
+                type = simpleName(errorType.toLowerCase(Locale.ROOT));
+                if (normalized.size() < MAX_NORMALIZED) {
+                    normalized.put(errorType, type);
+                }
+            }
+        }
+        return match(statusCode, type);
+    }
+
+    /** The rule table's answer for a status and an error type as the rules see it (null: none). */
+    private OutcomeClass match(Integer statusCode, String type) {
         for (Rule rule : rules) {
             if (rule.matches(type, statusCode)) {
                 if (rule.outcome() == OutcomeClass.SUCCESS && type != null) {
