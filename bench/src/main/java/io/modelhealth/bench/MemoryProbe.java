@@ -38,7 +38,9 @@ public final class MemoryProbe {
         int routes = Integer.parseInt(args[0]);
         int minutes = Integer.parseInt(args[1]);
         int every = Integer.parseInt(args[2]);
-        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of());
+        // Above limits.max-routes (10,000 by default) the routes beyond it would be refused, not held: a probe of
+        // more routes raises it, so two probes tell what one more route costs once the fixed budgets are full.
+        AppConfig cfg = ConfigLoader.load(null, Map.of(), Map.of("limits.max-routes", Integer.toString(Math.max(10_000, routes))));
         boolean withMeters = args.length < 4 || !args[3].equals("none");
         MetricsRegistry registry = new MetricsRegistry();
         if (!withMeters) {

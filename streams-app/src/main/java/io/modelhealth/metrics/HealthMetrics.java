@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -91,7 +90,12 @@ public final class HealthMetrics {
         final String route;
         final String provider;
         final String model;
-        final AtomicLongArray calls = new AtomicLongArray(CLASSES.length);
+        /**
+         * Calls counted by class ({@code [0, CLASSES.length)}), then the end-to-end latency histogram of every
+         * call counted, every outcome, from {@link #DURATION} ({@link LatencyHistogram}'s cells): one array, not
+         * three objects and their headers, as one route's heap is what limits how many routes an instance holds.
+         */
+        final AtomicLongArray counts = new AtomicLongArray(DURATION + LatencyHistogram.CELLS);
         volatile int state = HealthState.HEALTHY.ordinal();
         /** 0: not held; else the ordinal of the {@link Held} cause + 1. */
         volatile int held;
@@ -100,13 +104,12 @@ public final class HealthMetrics {
         volatile String[] ratioWindows;
         /** Latency p50, p95, p99 of the last closed window, in seconds; NaN when the window had none. */
         final double[] latency = {Double.NaN, Double.NaN, Double.NaN};
-        /** End-to-end latency of every call counted, every outcome. */
-        final LatencyHistogram duration = new LatencyHistogram();
         /**
-         * Time to first token of the calls that carry {@code ttft_ms}; null until one does (~0.2 KB a route
-         * whose calls never report it does not hold). Set once by the route's task, read by the scrape.
+         * Time to first token of the calls that carry {@code ttft_ms} ({@link LatencyHistogram}'s cells from 0);
+         * null until one does (~0.1 KB a route whose calls never report it does not hold). Set once by the
+         * route's task, read by the scrape.
          */
-        volatile LatencyHistogram ttft;
+        volatile AtomicLongArray ttft;
 
         RouteSeries(String route) {
             this.route = route;
@@ -116,8 +119,8 @@ public final class HealthMetrics {
 
         long totalCalls() {
             long n = 0;
-            for (int i = 0; i < calls.length(); i++) {
-                n += calls.get(i);
+            for (int i = 0; i < CLASSES.length; i++) {
+                n += counts.get(i);
             }
             return n;
         }
@@ -127,16 +130,23 @@ public final class HealthMetrics {
         }
     }
 
+    /** Where {@link RouteSeries#counts} holds the duration histogram. */
+    static final int DURATION = CLASSES.length;
+
     /**
-     * Counts per bucket of {@link #LATENCY_BUCKETS} (not cumulative; the last one +Inf) and their sum: ~0.2 KB,
-     * written by the route's task, read by the scrape.
+     * A latency histogram as cells of an {@link AtomicLongArray} from an offset: the count per bucket of
+     * {@link #LATENCY_BUCKETS} (not cumulative; the last one +Inf), then their sum in microseconds (a long adds
+     * exactly; 2^63 µs is 292,000 years of calls). Written by the route's task, read by the scrape.
      */
     static final class LatencyHistogram {
-        final AtomicLongArray buckets = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
-        /** Sum of the observations in microseconds (a long adds exactly; 2^63 µs is 292,000 years of calls). */
-        final AtomicLong sumMicros = new AtomicLong();
+        /** Buckets (with +Inf) and the sum. */
+        static final int CELLS = LATENCY_BUCKETS.length + 2;
+        static final int BUCKETS = LATENCY_BUCKETS.length + 1;
 
-        void observe(double ms) {
+        private LatencyHistogram() {
+        }
+
+        static void observe(AtomicLongArray cells, int from, double ms) {
             if (!(ms >= 0)) {
                 return;
             }
@@ -145,16 +155,20 @@ public final class HealthMetrics {
             while (i < LATENCY_BUCKETS.length && s > LATENCY_BUCKETS[i]) {
                 i++;
             }
-            buckets.incrementAndGet(i);
-            sumMicros.addAndGet(Math.round(ms * 1000));
+            cells.incrementAndGet(from + i);
+            cells.addAndGet(from + BUCKETS, Math.round(ms * 1000));
         }
 
-        long count() {
+        static long count(AtomicLongArray cells, int from) {
             long n = 0;
-            for (int i = 0; i < buckets.length(); i++) {
-                n += buckets.get(i);
+            for (int i = 0; i < BUCKETS; i++) {
+                n += cells.get(from + i);
             }
             return n;
+        }
+
+        static long sumMicros(AtomicLongArray cells, int from) {
+            return cells.get(from + BUCKETS);
         }
     }
 
@@ -226,22 +240,22 @@ public final class HealthMetrics {
      */
     public void call(String route, OutcomeClass c, double latencyMs, Double ttftMs) {
         RouteSeries m = route(route);
-        m.calls.incrementAndGet(c.ordinal());
-        m.duration.observe(latencyMs);
+        m.counts.incrementAndGet(c.ordinal());
+        LatencyHistogram.observe(m.counts, DURATION, latencyMs);
         if (ttftMs != null) {
-            LatencyHistogram t = m.ttft;
+            AtomicLongArray t = m.ttft;
             if (t == null) {
-                t = new LatencyHistogram();
+                t = new AtomicLongArray(LatencyHistogram.CELLS);
                 m.ttft = t;
             }
-            t.observe(ttftMs);
+            LatencyHistogram.observe(t, 0, ttftMs);
         }
     }
 
     /** Calls of the route counted so far in the class (what {@code model_health_calls_total} exports). */
     public long calls(String route, OutcomeClass c) {
         RouteSeries m = routes.get(route);
-        return m == null ? 0 : m.calls.get(c.ordinal());
+        return m == null ? 0 : m.counts.get(c.ordinal());
     }
 
     /** Calls counted so far, every route and class. */

@@ -87,7 +87,7 @@ final class RouteSeriesCollector implements MultiCollector {
                 .unit(Unit.SECONDS).help("Time to first token of the route's calls that report it (ttft_ms)");
         for (RouteSeries r : exported) {
             for (OutcomeClass c : CLASSES) {
-                calls.dataPoint(CounterDataPointSnapshot.builder().value(r.calls.get(c.ordinal()))
+                calls.dataPoint(CounterDataPointSnapshot.builder().value(r.counts.get(c.ordinal()))
                         .labels(Labels.of("class", c.wireName(), "model", r.model, "provider", r.provider, "route", r.route))
                         .build());
             }
@@ -117,10 +117,10 @@ final class RouteSeriesCollector implements MultiCollector {
                     latency.dataPoint(gauge(v, "quantile", QUANTILES[q], "route", r.route));
                 }
             }
-            duration.dataPoint(histogram(r.duration, r.route));
-            HealthMetrics.LatencyHistogram t = r.ttft;
-            if (t != null && t.count() > 0) {
-                ttft.dataPoint(histogram(t, r.route));
+            duration.dataPoint(histogram(r.counts, HealthMetrics.DURATION, r.route));
+            java.util.concurrent.atomic.AtomicLongArray t = r.ttft;
+            if (t != null && LatencyHistogram.count(t, 0) > 0) {
+                ttft.dataPoint(histogram(t, 0, r.route));
             }
         }
         return MetricSnapshots.of(calls.build(), state.build(), held.build(), ratio.build(), latency.build(),
@@ -149,14 +149,14 @@ final class RouteSeriesCollector implements MultiCollector {
         return exported;
     }
 
-    private static HistogramDataPointSnapshot histogram(LatencyHistogram h, String route) {
-        long[] counts = new long[h.buckets.length()];
+    private static HistogramDataPointSnapshot histogram(java.util.concurrent.atomic.AtomicLongArray cells, int from, String route) {
+        long[] counts = new long[LatencyHistogram.BUCKETS];
         for (int i = 0; i < counts.length; i++) {
-            counts[i] = h.buckets.get(i);
+            counts[i] = cells.get(from + i);
         }
         return HistogramDataPointSnapshot.builder()
                 .classicHistogramBuckets(ClassicHistogramBuckets.of(UPPER_BOUNDS, counts))
-                .sum(h.sumMicros.get() / 1e6)
+                .sum(LatencyHistogram.sumMicros(cells, from) / 1e6)
                 .labels(Labels.of("route", route))
                 .build();
     }
