@@ -120,10 +120,10 @@ public final class HealthTopology {
         StreamsBuilder builder = new StreamsBuilder();
         StoreFactory store = new StoreFactory(stateStores);
 
-        // The status page and API read every route's state from here, on every instance.
+        // The status page and API read every route's state from here, on every instance: held compact, not as JSON.
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouteProcessor.FLEET_STORE),
-                        Serdes.String(), ContractSerdes.ROUTE_STATUS).withLoggingDisabled(),
+                        Serdes.String(), new StatusStoreSerde()).withLoggingDisabled(),
                 topics.state().name(),
                 Consumed.with(Serdes.String(), ContractSerdes.ROUTE_STATUS).withName("fleet-state-source"),
                 FleetStateUpdater::new);

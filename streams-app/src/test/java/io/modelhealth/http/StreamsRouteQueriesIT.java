@@ -167,6 +167,21 @@ class StreamsRouteQueriesIT {
         assertThat(without.windowsAvailable()).isFalse();
         assertThat(without.status().state()).isEqualTo(HealthState.BLOCKED);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(StreamsRouteQueries.DEFAULT_PEER_TIMEOUT.plusSeconds(1));
+
+        // An instance started after the states were written fills its global store from the state topic before it
+        // runs (the store holds them in its own compact form, the topic as JSON): it answers with the same records.
+        Instance late = start(config, prefix, "c");
+        instances.add(late);
+        await().atMost(Duration.ofSeconds(60)).until(() -> late.queries().ready());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(late.queries().routes()).containsExactlyInAnyOrderElementsOf(notOwner.queries().routes()));
+        Map<String, RouteStatus> restored = new HashMap<>();
+        for (RouteStatus s : late.queries().routes()) {
+            restored.put(s.route(), s);
+        }
+        assertThat(restored.keySet()).containsAll(routes);
+        assertThat(restored.get(WITHDRAWN).evidence()).isNotNull();
+        assertThat(restored.values()).filteredOn(s -> s.state() == HealthState.HEALTHY).hasSizeGreaterThanOrEqualTo(routes.size() - 1);
     }
 
     private Instance start(AppConfig config, String appId, String name) throws IOException {
