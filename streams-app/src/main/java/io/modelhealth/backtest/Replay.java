@@ -59,6 +59,12 @@ public final class Replay implements AutoCloseable {
 
     /** @param stateStores {@link HealthTopology.StateStores#EPHEMERAL} for one fast pass over a file ({@code backtest}) */
     public Replay(AppConfig config, String configVersion, Instant start, HealthMetrics metrics, HealthTopology.StateStores stateStores) {
+        this(config, configVersion, start, metrics, stateStores, HealthTopology.LIVE_STATES);
+    }
+
+    /** @param liveStates the route states kept as live objects ({@link HealthTopology#build}'s {@code liveStates}) */
+    public Replay(AppConfig config, String configVersion, Instant start, HealthMetrics metrics, HealthTopology.StateStores stateStores,
+                  int liveStates) {
         this.topics = AppTopics.from(config.topics());
         this.stepMs = config.windows().punctuateInterval().toMillis();
         this.tickMs = Math.min(stepMs, config.windows().watermarkInterval().toMillis());
@@ -75,7 +81,7 @@ public final class Replay implements AutoCloseable {
         // formats a log message for it, a tenth of a backtest's time.
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         this.wallClock = start.toEpochMilli();
-        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, 1, metrics, stateStores, parsed), props,
+        this.driver = new TopologyTestDriver(HealthTopology.build(config, configVersion, 1, 1, metrics, stateStores, parsed, liveStates), props,
                 start);
         this.calls = driver.createInputTopic(topics.calls().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         this.overrides = driver.createInputTopic(topics.overrides().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());

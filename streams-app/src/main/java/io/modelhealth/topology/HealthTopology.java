@@ -89,6 +89,9 @@ public final class HealthTopology {
         EPHEMERAL
     }
 
+    /** Route and scope states an instance keeps as live objects by default ({@link LiveStates}). */
+    public static final int LIVE_STATES = LiveStates.PER_INSTANCE;
+
     /** {@link #build(AppConfig, String, int, int, HealthMetrics)} with an OTLP topic (when enabled) as wide as the calls topic. */
     public static Topology build(AppConfig config, String configVersion, int inputPartitions, HealthMetrics metrics) {
         return build(config, configVersion, inputPartitions, inputPartitions, metrics);
@@ -116,6 +119,17 @@ public final class HealthTopology {
     /** @param parsed calls the feeder parsed before piping them (a replay: {@link ParsedCalls}); null: none */
     public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
                                  HealthMetrics metrics, StateStores stateStores, io.modelhealth.telemetry.ParsedCalls parsed) {
+        return build(config, configVersion, inputPartitions, otlpPartitions, metrics, stateStores, parsed, LIVE_STATES);
+    }
+
+    /**
+     * @param liveStates how many route and scope states the instance's route tasks keep as live objects, together
+     *                   ({@link LiveStates}; a cache of the store: it changes the heap and the CPU, never a decision)
+     */
+    public static Topology build(AppConfig config, String configVersion, int inputPartitions, int otlpPartitions,
+                                 HealthMetrics metrics, StateStores stateStores, io.modelhealth.telemetry.ParsedCalls parsed,
+                                 int liveStates) {
+        LiveStates.Budget live = new LiveStates.Budget(liveStates, Math.min(LiveStates.MIN_PER_TASK, liveStates));
         AppTopics topics = AppTopics.from(config.topics());
         StreamsBuilder builder = new StreamsBuilder();
         StoreFactory store = new StoreFactory(stateStores);
@@ -216,7 +230,7 @@ public final class HealthTopology {
         }
         Map<String, KStream<String, HealthEvent>> out = calls.merge(overrides, Named.as("route-events"))
                 .process(() -> new RouteProcessor(config, configVersion, routeUpstreams, inputPartitions, metrics,
-                        stateStores == StateStores.DURABLE), Named.as("route-health"),
+                        stateStores == StateStores.DURABLE, live), Named.as("route-health"),
                         stores.toArray(String[]::new))
                 .split(Named.as("health-"))
                 .branch((k, v) -> v instanceof HealthEvent.WindowClosed, Branched.as("windows"))

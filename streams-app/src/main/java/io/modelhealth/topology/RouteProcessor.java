@@ -73,8 +73,6 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     /** A route IDLE for this long (event time) stops being exported as metrics; its state stays. */
     private static final long FORGET_METRICS_AFTER_MS = Duration.ofHours(1).toMillis();
-    /** Live states kept per task (see {@link #live}): a steady-state route is ~1-2 KB of heap as objects. */
-    static final int MAX_LIVE_STATES = 1024;
     private static final String PROCESSED = "processed";
 
     private final RouteHealth engine;
@@ -98,17 +96,12 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     private KeyValueStore<Long, byte[]> pendingBatches;
     private KeyValueStore<String, String> progress;
     /**
-     * Most routes' states as live objects, least recently used first. Every change is still written to
-     * the store (changelog and interactive queries see it), but the next input of a hot route does not
-     * read its state back through the serde. Emptied in {@link #init}: a task that restarts restores its
-     * store from the changelog, and the store is then the truth.
+     * Most routes' states as live objects, within the instance's budget shared by its route tasks. Every change
+     * is still written to the store (changelog and interactive queries see it), but the next input of a hot
+     * route does not read its state back through the serde. Emptied in {@link #init}: a task that restarts
+     * restores its store from the changelog, and the store is then the truth.
      */
-    private final Map<String, RouteState> live = new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, RouteState> eldest) {
-            return size() > MAX_LIVE_STATES;
-        }
-    };
+    private final LiveStates live;
     /** Units (routes and their scopes) this task owns; rebuilt from the store when the task (re)starts. */
     private final Set<String> localRoutes = new LinkedHashSet<>();
     /** How many of {@link #localRoutes} are routes (not scopes): what {@link #routeCap} bounds. */
@@ -182,13 +175,17 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
      * @param routeTasks         partitions of the by-route topics: each task admits its share of {@code limits.max-routes}
      */
     public RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, int routeTasks, HealthMetrics metrics) {
-        this(config, configVersion, upstreamPartitions, routeTasks, metrics, true);
+        this(config, configVersion, upstreamPartitions, routeTasks, metrics, true, LiveStates.Budget.perInstance());
     }
 
-    /** @param saveBatches false for stores that do not outlive the process (see {@link #saveBatches}) */
+    /**
+     * @param saveBatches false for stores that do not outlive the process (see {@link #saveBatches})
+     * @param liveBudget  the live-state budget this instance's route tasks share
+     */
     RouteProcessor(AppConfig config, String configVersion, int upstreamPartitions, int routeTasks, HealthMetrics metrics,
-                   boolean saveBatches) {
+                   boolean saveBatches, LiveStates.Budget liveBudget) {
         this.saveBatches = saveBatches;
+        this.live = new LiveStates(liveBudget);
         this.engine = new RouteHealth(config, configVersion);
         this.scoped = new ScopedHealth(config, engine);
         this.classifier = new OutcomeClassifier(config.classes());
@@ -218,7 +215,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
     @Override
     public void init(ProcessorContext<String, HealthEvent> context) {
         this.context = context;
-        this.live.clear();
+        this.live.open();
         this.localRoutes.clear();
         this.routeCount = 0;
         this.refused.clear();
@@ -649,6 +646,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
      */
     void beforeCommit() {
         writeDirty();
+        live.trim();
         if (!unsaved.isEmpty()) {
             PendingBatch.Writer w = batchWriter.reset();
             for (Map.Entry<Bytes, Pending> e : unsaved) {
@@ -775,7 +773,7 @@ public final class RouteProcessor implements Processor<String, RouteEvent, Strin
 
     @Override
     public void close() {
-        live.clear();
+        live.close();
         // The task is leaving this instance (rebalance, shutdown): its routes' gauges would otherwise
         // stay frozen here while the new owner exports the live ones.
         localRoutes.forEach(metrics::forgetRoute);

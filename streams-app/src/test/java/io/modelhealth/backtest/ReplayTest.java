@@ -38,6 +38,17 @@ class ReplayTest {
     }
 
     @Test
+    void theLiveStatesAreACacheOnlyTheSameDecisionsWithOneKeptAsWithAThousand() throws Exception {
+        // The demo's routes and their region scopes, ~30 units: with one live state nearly every call reads its
+        // unit back from the store, with the default none does; a live copy that drifted from the store would show.
+        CallSchedule calls = CallSchedule.of(Scenarios.byName("demo"), 300, START, Duration.ofSeconds(60), 11);
+        List<String> cached = run(calls, HealthTopology.StateStores.DURABLE, HealthTopology.LIVE_STATES);
+        List<String> uncached = run(calls, HealthTopology.StateStores.DURABLE, 1);
+        assertThat(cached).as("the run decides something").anyMatch(l -> l.contains("BLOCKED"));
+        assertThat(uncached).containsExactlyElementsOf(cached);
+    }
+
+    @Test
     void aCallTheFeederParsedIsNotParsedAgain() {
         // The offered parse wins over the bytes: proof that the topology took it (TopologyTestDriver passes the
         // value's array through to the parse stage), so backtest parses each line once.
@@ -76,8 +87,12 @@ class ReplayTest {
     }
 
     private List<String> run(CallSchedule calls, HealthTopology.StateStores stores) throws Exception {
+        return run(calls, stores, HealthTopology.LIVE_STATES);
+    }
+
+    private List<String> run(CallSchedule calls, HealthTopology.StateStores stores, int liveStates) throws Exception {
         List<String> out = new ArrayList<>();
-        try (Replay replay = new Replay(config, "test", START, HealthMetrics.noop(), stores)) {
+        try (Replay replay = new Replay(config, "test", START, HealthMetrics.noop(), stores, liveStates)) {
             for (GeneratedCall c : calls) {
                 for (Replay.Output o : replay.call(c.key(), ContractSerdes.LLM_CALL.serialize(null, c.call()), c.call().timestamp().toEpochMilli())) {
                     out.add(line(o));
