@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import io.modelhealth.schemas.HealthState;
 import java.util.TreeMap;
 
-/** One provider's routes and their last states, plus its open provider-wide alert (if any). */
+/**
+ * A provider's open provider-wide alert, as {@link ProviderProcessor} keeps it. {@link #routes} is read only from
+ * entries of the earlier one-entry-per-provider form (every route's last state), which the processor splits.
+ */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class ProviderState {
