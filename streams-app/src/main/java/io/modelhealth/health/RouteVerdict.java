@@ -89,15 +89,31 @@ public record RouteVerdict(
     public RouteVerdict interned() {
         Map<String, String> s = null;
         if (scope != null) {
-            s = new java.util.TreeMap<>();
-            for (Map.Entry<String, String> e : scope.entrySet()) {
-                s.put(e.getKey().intern(), e.getValue().intern());
+            s = SCOPES.get(scope);
+            if (s == null) {
+                Map<String, String> copy = new java.util.HashMap<>();
+                for (Map.Entry<String, String> e : scope.entrySet()) {
+                    copy.put(e.getKey().intern(), e.getValue().intern());
+                }
+                s = Map.copyOf(copy);
+                if (SCOPES.size() < MAX_SHARED_SCOPES) {
+                    s = java.util.Objects.requireNonNullElse(SCOPES.putIfAbsent(s, s), s);
+                }
             }
         }
         return new RouteVerdict(intern(route), intern(provider), intern(model), state, previousState, since, intern(reason), evidence,
                 incident, intern(incidentClass), desiredWeight, intern(desiredReason), override, availabilitySuspect, policySuspect,
                 seq, s, callers);
     }
+
+    /**
+     * One copy of each scope ({@code region=eu-west-1}) for all the verdicts kept: a route's scope verdicts share their
+     * field and value with thousands of other routes'. Immutable maps, so sharing is safe; bounded, beyond which a
+     * verdict keeps its own.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Map<String, String>, Map<String, String>> SCOPES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_SHARED_SCOPES = 4_096;
 
     private static String intern(String s) {
         return s == null ? null : s.intern();

@@ -332,10 +332,14 @@ public final class HealthMetrics {
             }
             w = grown.length - 1;
             m.ratios = ratios;
-            m.ratioWindows = grown;
+            // Every route is given the same windows: one shared array, not one per route (never written once published).
+            m.ratioWindows = WINDOW_SETS.computeIfAbsent(List.of(grown), k -> grown);
         }
         m.ratios[w * CLASSES.length + c.ordinal()] = ratio;
     }
+
+    private static final ConcurrentHashMap<List<String>, String[]> WINDOW_SETS =
+            new ConcurrentHashMap<>();
 
     private static int indexOf(String[] a, String v) {
         for (int i = 0; i < a.length; i++) {

@@ -280,7 +280,9 @@ public final class HealthTopology {
                 .mapValues(v -> ((HealthEvent.AlertChanged) v).alert(), Named.as("incident-alerts-value"));
 
         // ---- provider-wide alerts: every state change, keyed by provider
-        builder.addStateStore(store.cached(ProviderProcessor.STORE, Serdes.String(), ProviderProcessor.stateSerde()));
+        // Without a record cache: one small entry per route, written when its state changes (rarely); cached, each held
+        // ~0.5 KB of cache bookkeeping per route at 10,000 routes (the memory probe: 2,342 -> 2,865 B per route).
+        builder.addStateStore(store.uncached(ProviderProcessor.STORE, Serdes.String(), ProviderProcessor.stateSerde()));
         KStream<String, io.modelhealth.schemas.Alert> providerAlerts = states
                 .selectKey((route, status) -> RouteIds.provider(route), Named.as("state-by-provider"))
                 .repartition(Repartitioned.<String, RouteStatus>as("states-by-provider")

@@ -47,7 +47,7 @@ class ProviderProcessorTest {
     void start() throws Exception {
         StreamsBuilder b = new StreamsBuilder();
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProviderProcessor.STORE), Serdes.String(),
-                ProviderProcessor.stateSerde()).withCachingEnabled());
+                ProviderProcessor.stateSerde()));
         b.stream("states", Consumed.with(Serdes.String(), ContractSerdes.ROUTE_STATUS))
                 .process(() -> processor = new ProviderProcessor(config), ProviderProcessor.STORE)
                 .to("alerts", Produced.with(Serdes.String(), ContractSerdes.ALERT));

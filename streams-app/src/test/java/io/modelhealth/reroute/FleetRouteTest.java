@@ -65,4 +65,20 @@ class FleetRouteTest {
         assertThat(x.verdict().scope().keySet().iterator().next()).isSameAs(y.verdict().scope().keySet().iterator().next());
         assertThat(x.verdict()).isEqualTo(a.verdict());
     }
+
+    @Test
+    void verdictsOfOneScopeOnDifferentRoutesShareOneScopeMap() {
+        FleetRoute a = new FleetRoute("anthropic/claude-fable-5|region=eu-west-1");
+        a.verdict = healthy("anthropic/claude-fable-5", Map.of("region", "eu-west-1"));
+        FleetRoute b = new FleetRoute("openai/gpt-5|region=eu-west-1");
+        b.verdict = healthy("openai/gpt-5", Map.of("region", "eu-west-1"));
+        FleetRoute c = new FleetRoute("openai/gpt-5|region=us-east-1");
+        c.verdict = healthy("openai/gpt-5", Map.of("region", "us-east-1"));
+        FleetRoute x = roundTrip(a);
+        FleetRoute y = roundTrip(b);
+        FleetRoute z = roundTrip(c);
+        assertThat(x.verdict().scope()).isSameAs(y.verdict().scope()).isEqualTo(Map.of("region", "eu-west-1"));
+        assertThat(z.verdict().scope()).isNotSameAs(x.verdict().scope()).isEqualTo(Map.of("region", "us-east-1"));
+        assertThat(x.verdict().key()).isEqualTo("anthropic/claude-fable-5|region=eu-west-1");
+    }
 }
