@@ -53,10 +53,8 @@ class FleetRouteTest {
 
     @Test
     void entriesReadApartShareOneCopyOfTheirRepeatedStrings() {
-        FleetRoute a = new FleetRoute("anthropic/claude-fable-5|region=eu-west-1");
-        a.verdict = healthy("anthropic/claude-fable-5", Map.of("region", "eu-west-1"));
-        FleetRoute b = new FleetRoute("anthropic/claude-fable-5|region=us-east-1");
-        b.verdict = healthy("anthropic/claude-fable-5", Map.of("region", "us-east-1"));
+        FleetRoute a = scopeEntry("anthropic/claude-fable-5", "eu-west-1");
+        FleetRoute b = scopeEntry("anthropic/claude-fable-5", "us-east-1");
         FleetRoute x = roundTrip(a);
         FleetRoute y = roundTrip(b);
         assertThat(x.verdict().provider()).isSameAs(y.verdict().provider());
@@ -68,17 +66,21 @@ class FleetRouteTest {
 
     @Test
     void verdictsOfOneScopeOnDifferentRoutesShareOneScopeMap() {
-        FleetRoute a = new FleetRoute("anthropic/claude-fable-5|region=eu-west-1");
-        a.verdict = healthy("anthropic/claude-fable-5", Map.of("region", "eu-west-1"));
-        FleetRoute b = new FleetRoute("openai/gpt-5|region=eu-west-1");
-        b.verdict = healthy("openai/gpt-5", Map.of("region", "eu-west-1"));
-        FleetRoute c = new FleetRoute("openai/gpt-5|region=us-east-1");
-        c.verdict = healthy("openai/gpt-5", Map.of("region", "us-east-1"));
+        FleetRoute a = scopeEntry("anthropic/claude-fable-5", "eu-west-1");
+        FleetRoute b = scopeEntry("openai/gpt-5", "eu-west-1");
+        FleetRoute c = scopeEntry("openai/gpt-5", "us-east-1");
         FleetRoute x = roundTrip(a);
         FleetRoute y = roundTrip(b);
         FleetRoute z = roundTrip(c);
         assertThat(x.verdict().scope()).isSameAs(y.verdict().scope()).isEqualTo(Map.of("region", "eu-west-1"));
         assertThat(z.verdict().scope()).isNotSameAs(x.verdict().scope()).isEqualTo(Map.of("region", "us-east-1"));
         assertThat(x.verdict().key()).isEqualTo("anthropic/claude-fable-5|region=eu-west-1");
+    }
+
+    /** The fleet entry of a route's region scope, healthy. */
+    private static FleetRoute scopeEntry(String route, String region) {
+        FleetRoute r = new FleetRoute(route + "|region=" + region);
+        r.verdict = healthy(route, Map.of("region", region));
+        return r;
     }
 }
