@@ -102,8 +102,7 @@ public final class ProviderProcessor implements Processor<String, RouteStatus, S
             }
             p.routes = new TreeMap<>();
             if (p.openFingerprint != null) {
-                store.put(OPEN + kv.key, new String(JSON.serialize("", p), StandardCharsets.UTF_8));
-                open.put(kv.key, p);
+                saveOpen(kv.key, p);
             }
             store.delete(kv.key);
         }
@@ -139,8 +138,7 @@ public final class ProviderProcessor implements Processor<String, RouteStatus, S
             p.openedAt = now;
             Alert a = factory.providerAlert(provider, p.summary, p.description, now, null);
             p.openFingerprint = a.fingerprint();
-            open.put(provider, p);
-            store.put(OPEN + provider, new String(JSON.serialize("", p), StandardCharsets.UTF_8));
+            saveOpen(provider, p);
             context.forward(new Record<>(a.fingerprint(), a, now));
         } else if (!outage && p != null) {
             Alert a = factory.providerAlert(provider, p.summary, p.description, p.openedAt, now);
@@ -164,27 +162,29 @@ public final class ProviderProcessor implements Processor<String, RouteStatus, S
         return s == HealthState.UNAVAILABLE || s == HealthState.BLOCKED;
     }
 
+    private void saveOpen(String provider, ProviderState p) {
+        open.put(provider, p);
+        store.put(OPEN + provider, new String(JSON.serialize("", p), StandardCharsets.UTF_8));
+    }
+
     /** "route STATE" of the provider's down routes, by route id: read only when its alert opens. */
     private List<String> downRoutes(String provider) {
-        TreeMap<String, HealthState> routes = new TreeMap<>();
+        TreeMap<String, String> down = new TreeMap<>();
         // A route id without '/' is its own provider; every other route of the provider starts with "provider/".
         String bare = store.get(ROUTE + provider);
-        if (bare != null) {
-            routes.put(provider, HealthState.valueOf(bare));
+        if (bare != null && down(HealthState.valueOf(bare))) {
+            down.put(provider, provider + " " + bare);
         }
         try (KeyValueIterator<String, String> it = store.prefixScan(ROUTE + provider + "/", new StringSerializer())) {
             while (it.hasNext()) {
                 KeyValue<String, String> kv = it.next();
-                routes.put(kv.key.substring(ROUTE.length()), HealthState.valueOf(kv.value));
+                if (down(HealthState.valueOf(kv.value))) {
+                    String route = kv.key.substring(ROUTE.length());
+                    down.put(route, route + " " + kv.value);
+                }
             }
         }
-        List<String> down = new ArrayList<>();
-        routes.forEach((route, s) -> {
-            if (down(s)) {
-                down.add(route + " " + s);
-            }
-        });
-        return down;
+        return new ArrayList<>(down.values());
     }
 
     private static ProviderState json(String value) {

@@ -129,6 +129,11 @@ final class PendingBatch {
             }
         }
 
+        void putByte(int v) {
+            ensure(1);
+            bytes[size++] = (byte) v;
+        }
+
         void putShort(int v) {
             ensure(2);
             bytes[size++] = (byte) (v >>> 8);
@@ -187,10 +192,7 @@ final class PendingBatch {
                 | (c.ttftMs() != null ? TTFT : 0) | (c.inputTokens() != null ? INPUT_TOKENS : 0) | (c.outputTokens() != null ? OUTPUT_TOKENS : 0);
         out.putShort(present);
         writeString(c.eventId(), out, false);
-        if (c.timestamp() != null) {
-            out.putLong(c.timestamp().getEpochSecond());
-            out.putInt(c.timestamp().getNano());
-        }
+        writeInstant(c.timestamp(), out);
         writeString(c.provider(), out, false);
         writeString(c.model(), out, false);
         writeString(c.region(), out, false);
@@ -214,7 +216,7 @@ final class PendingBatch {
     static LlmCall readCall(ByteBuffer b) {
         int present = b.getShort() & 0xFFFF;
         String eventId = (present & EVENT_ID) != 0 ? readString(b) : null;
-        java.time.Instant timestamp = (present & TIMESTAMP) != 0 ? java.time.Instant.ofEpochSecond(b.getLong(), b.getInt()) : null;
+        java.time.Instant timestamp = (present & TIMESTAMP) != 0 ? readInstant(b) : null;
         String provider = (present & PROVIDER) != 0 ? readString(b) : null;
         String model = (present & MODEL) != 0 ? readString(b) : null;
         String region = (present & REGION) != 0 ? readString(b) : null;
@@ -233,7 +235,7 @@ final class PendingBatch {
      * UTF-16 chars, a negative one. A route ({@code utf8}): its UTF-8 bytes after their length, as the batch
      * format has it.
      */
-    private static void writeString(String s, Buf out, boolean utf8) {
+    static void writeString(String s, Buf out, boolean utf8) {
         if (s == null) {
             return;
         }
@@ -266,12 +268,29 @@ final class PendingBatch {
         }
     }
 
-    private static String readString(ByteBuffer b) {
+    /** An instant to the nanosecond; null is left out (its presence bit says so). */
+    static void writeInstant(java.time.Instant t, Buf out) {
+        if (t != null) {
+            out.putLong(t.getEpochSecond());
+            out.putInt(t.getNano());
+        }
+    }
+
+    static java.time.Instant readInstant(ByteBuffer b) {
+        long seconds = b.getLong();
+        return java.time.Instant.ofEpochSecond(seconds, b.getInt());
+    }
+
+    static String readString(ByteBuffer b) {
         int n = b.getInt();
         if (n >= 0) {
             String s = new String(b.array(), b.arrayOffset() + b.position(), n, StandardCharsets.ISO_8859_1);
             b.position(b.position() + n);
             return s;
+        }
+        if (-(long) n - 1 > b.remaining() / 2) {
+            // Not a length this codec wrote: fail as a short buffer would, not by allocating up to 4 GB.
+            throw new java.nio.BufferUnderflowException();
         }
         char[] chars = new char[-n - 1];
         for (int i = 0; i < chars.length; i++) {

@@ -4,11 +4,7 @@ import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.RouteStatus;
 import io.modelhealth.telemetry.RouteIds;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -67,35 +63,31 @@ final class StatusStoreSerde implements Serde<RouteStatus> {
                 | (s.configVersion() != null ? CONFIG_VERSION : 0) | (s.updatedAt() != null ? UPDATED_AT : 0)
                 | (s.family() != null ? FAMILY : 0) | (s.overrideAuthor() != null ? AUTHOR : 0)
                 | (ownParts ? OWN_PROVIDER_MODEL : 0);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(COMPACT);
-            out.writeShort(fields);
-            out.writeUTF(s.route());
-            if (ownParts) {
-                out.writeUTF(s.provider());
-                out.writeUTF(s.model());
-            }
-            out.writeByte(s.state().ordinal());
-            if (s.previousState() != null) {
-                out.writeByte(s.previousState().ordinal());
-            }
-            writeInstant(out, s.since());
-            writeString(out, s.reason());
-            writeString(out, s.rerouteTarget());
-            if (s.rerouteWeight() != null) {
-                out.writeDouble(s.rerouteWeight());
-            }
-            writeString(out, s.override());
-            writeString(out, s.configVersion());
-            writeInstant(out, s.updatedAt());
-            writeString(out, s.family());
-            writeString(out, s.overrideAuthor());
-        } catch (IOException e) {
-            // writeUTF refuses a string of more than 65,535 bytes: such a record stays JSON.
-            return ContractSerdes.ROUTE_STATUS.serializer().serialize("", s);
+        // The pending batches' codec: strings char for char, instants to the nanosecond.
+        PendingBatch.Buf out = new PendingBatch.Buf(96);
+        out.putByte(COMPACT);
+        out.putShort(fields);
+        PendingBatch.writeString(s.route(), out, false);
+        if (ownParts) {
+            PendingBatch.writeString(s.provider(), out, false);
+            PendingBatch.writeString(s.model(), out, false);
         }
-        return bytes.toByteArray();
+        out.putByte(s.state().ordinal());
+        if (s.previousState() != null) {
+            out.putByte(s.previousState().ordinal());
+        }
+        PendingBatch.writeInstant(s.since(), out);
+        PendingBatch.writeString(s.reason(), out, false);
+        PendingBatch.writeString(s.rerouteTarget(), out, false);
+        if (s.rerouteWeight() != null) {
+            out.putDouble(s.rerouteWeight());
+        }
+        PendingBatch.writeString(s.override(), out, false);
+        PendingBatch.writeString(s.configVersion(), out, false);
+        PendingBatch.writeInstant(s.updatedAt(), out);
+        PendingBatch.writeString(s.family(), out, false);
+        PendingBatch.writeString(s.overrideAuthor(), out, false);
+        return out.toByteArray();
     }
 
     static RouteStatus read(byte[] data) {
@@ -108,26 +100,28 @@ final class StatusStoreSerde implements Serde<RouteStatus> {
         if (data[0] != COMPACT) {
             throw new SerializationException("unknown " + RouteProcessor.FLEET_STORE + " value format " + data[0]);
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1))) {
-            int fields = in.readUnsignedShort();
-            String route = in.readUTF();
-            String provider = has(fields, OWN_PROVIDER_MODEL) ? in.readUTF() : RouteIds.provider(route);
-            String model = has(fields, OWN_PROVIDER_MODEL) ? in.readUTF() : RouteIds.model(route);
-            HealthState state = STATES[in.readUnsignedByte()];
-            HealthState previous = has(fields, PREVIOUS) ? STATES[in.readUnsignedByte()] : null;
-            Instant since = has(fields, SINCE) ? readInstant(in) : null;
-            String reason = has(fields, REASON) ? in.readUTF() : null;
-            String target = has(fields, TARGET) ? in.readUTF() : null;
-            Double weight = has(fields, WEIGHT) ? in.readDouble() : null;
-            String override = has(fields, OVERRIDE) ? in.readUTF() : null;
-            String configVersion = has(fields, CONFIG_VERSION) ? in.readUTF() : null;
-            Instant updatedAt = has(fields, UPDATED_AT) ? readInstant(in) : null;
-            String family = has(fields, FAMILY) ? in.readUTF() : null;
-            String author = has(fields, AUTHOR) ? in.readUTF() : null;
+        try {
+            ByteBuffer in = ByteBuffer.wrap(data, 1, data.length - 1);
+            int fields = in.getShort() & 0xFFFF;
+            String route = PendingBatch.readString(in);
+            String provider = has(fields, OWN_PROVIDER_MODEL) ? PendingBatch.readString(in) : RouteIds.provider(route);
+            String model = has(fields, OWN_PROVIDER_MODEL) ? PendingBatch.readString(in) : RouteIds.model(route);
+            HealthState state = STATES[in.get() & 0xFF];
+            HealthState previous = has(fields, PREVIOUS) ? STATES[in.get() & 0xFF] : null;
+            Instant since = has(fields, SINCE) ? PendingBatch.readInstant(in) : null;
+            String reason = has(fields, REASON) ? PendingBatch.readString(in) : null;
+            String target = has(fields, TARGET) ? PendingBatch.readString(in) : null;
+            Double weight = has(fields, WEIGHT) ? in.getDouble() : null;
+            String override = has(fields, OVERRIDE) ? PendingBatch.readString(in) : null;
+            String configVersion = has(fields, CONFIG_VERSION) ? PendingBatch.readString(in) : null;
+            Instant updatedAt = has(fields, UPDATED_AT) ? PendingBatch.readInstant(in) : null;
+            String family = has(fields, FAMILY) ? PendingBatch.readString(in) : null;
+            String author = has(fields, AUTHOR) ? PendingBatch.readString(in) : null;
             return new RouteStatus(route, provider, model, state, previous, since, reason, null, target, weight, override,
                     configVersion, updatedAt, family, List.of(), List.of(), author);
-        } catch (IOException | ArrayIndexOutOfBoundsException e) {
-            throw new SerializationException("corrupt " + RouteProcessor.FLEET_STORE + " value: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // A short buffer, a bad length or state ordinal: the bytes are not what this class wrote.
+            throw new SerializationException("corrupt " + RouteProcessor.FLEET_STORE + " value: " + e, e);
         }
     }
 
@@ -139,23 +133,5 @@ final class StatusStoreSerde implements Serde<RouteStatus> {
 
     private static boolean has(int fields, int field) {
         return (fields & field) != 0;
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        if (s != null) {
-            out.writeUTF(s);
-        }
-    }
-
-    private static void writeInstant(DataOutputStream out, Instant t) throws IOException {
-        if (t != null) {
-            out.writeLong(t.getEpochSecond());
-            out.writeInt(t.getNano());
-        }
-    }
-
-    private static Instant readInstant(DataInputStream in) throws IOException {
-        long seconds = in.readLong();
-        return Instant.ofEpochSecond(seconds, in.readInt());
     }
 }

@@ -8,6 +8,7 @@ import io.modelhealth.schemas.Alert;
 import io.modelhealth.schemas.ContractSerdes;
 import io.modelhealth.schemas.HealthState;
 import io.modelhealth.schemas.RouteStatus;
+import io.modelhealth.telemetry.RouteIds;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,9 +68,9 @@ class ProviderProcessorTest {
     }
 
     private void state(String route, HealthState s, long atSeconds) {
-        String provider = route.contains("/") ? route.substring(0, route.indexOf('/')) : route;
+        String provider = RouteIds.provider(route);
         Instant at = T.plusSeconds(atSeconds);
-        states.pipeInput(provider, new RouteStatus(route, provider, route.substring(route.indexOf('/') + 1), s, null, at, "x", null,
+        states.pipeInput(provider, new RouteStatus(route, provider, RouteIds.model(route), s, null, at, "x", null,
                 null, null, null, "v1", at), at);
     }
 
